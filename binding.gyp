@@ -1,0 +1,38 @@
+{
+  "variables": {
+    "libtorch%": "<!(node -p \"process.env.LIBTORCH || ''\")"
+  },
+  "targets": [
+    {
+      "target_name": "dnas",
+      "sources": [
+        "src/native/addon.cc",
+        "src/native/handle.cc",
+        "src/native/ops_tensor.cc",
+        "src/native/ops_nn.cc",
+        "src/native/ops_autograd.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")"
+      ],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "cflags!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
+      "conditions": [
+        ["libtorch==''", {
+          "include_dirs": ["/usr/include/torch/csrc/api/include"],
+          "libraries": ["-ltorch", "-ltorch_cpu", "-lc10"]
+        }, {
+          "include_dirs": ["<(libtorch)/include", "<(libtorch)/include/torch/csrc/api/include"],
+          "libraries": [
+            "-L<(libtorch)/lib", "-Wl,-rpath,<(libtorch)/lib",
+            "-Wl,--no-as-needed", "-ltorch", "-ltorch_cpu", "-lc10",
+            "<!(node -e \"const fs=require('fs');const l=process.env.LIBTORCH+'/lib';console.log(fs.existsSync(l+'/libtorch_cuda.so')?'-ltorch_cuda -lc10_cuda':'')\")",
+            "-Wl,--as-needed"
+          ]
+        }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,2 @@
+// dnas public API.
+export * as torch from './torch/index.js';

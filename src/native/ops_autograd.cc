@@ -1,0 +1,96 @@
+// Autograd (backward, grad, grad mode), RNG seeding and devices: the parts that need the
+// torch C++ frontend rather than ATen alone.
+#include "handle.h"
+#include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/grad_mode.h>
+#include <torch/csrc/autograd/function.h>
+#include <torch/cuda.h>
+#include <torch/utils.h>
+
+namespace dnas {
+
+DNAS_FN(requiresGrad) {
+  return guarded(info, [&]() -> Napi::Value { return Napi::Boolean::New(info.Env(), tensorArg(info, 0).requires_grad()); });
+}
+
+DNAS_FN(isLeaf) {
+  return guarded(info, [&]() -> Napi::Value { return Napi::Boolean::New(info.Env(), tensorArg(info, 0).is_leaf()); });
+}
+
+DNAS_FN(gradFnName) {
+  return guarded(info, [&]() -> Napi::Value {
+    const auto& fn = tensorArg(info, 0).grad_fn();
+    if (!fn) return info.Env().Null();
+    return Napi::String::New(info.Env(), fn->name());
+  });
+}
+
+DNAS_FN(getGrad) {
+  return guarded(info, [&]() -> Napi::Value { return wrapOptional(info.Env(), tensorArg(info, 0).grad()); });
+}
+
+// setGrad(x, grad|null)
+DNAS_FN(setGrad) {
+  return guarded(info, [&]() -> Napi::Value {
+    auto g = optionalTensorArg(info, 1);
+    tensorArg(info, 0).mutable_grad() = g ? *g : at::Tensor();
+    return info.Env().Undefined();
+  });
+}
+
+DNAS_FN(retainGrad) {
+  return guarded(info, [&]() -> Napi::Value { tensorArg(info, 0).retain_grad(); return info.Env().Undefined(); });
+}
+
+// backward(x, gradient|null, retainGraph, createGraph)
+DNAS_FN(backward) {
+  return guarded(info, [&]() -> Napi::Value {
+    auto g = optionalTensorArg(info, 1);
+    c10::optional<bool> retain;
+    if (!isNullish(info, 2)) retain = boolArg(info, 2);
+    tensorArg(info, 0).backward(g ? *g : at::Tensor(), retain, boolArg(info, 3));
+    return info.Env().Undefined();
+  });
+}
+
+// grad(outputs[], inputs[], gradOutputs[]|null, retainGraph|null, createGraph, allowUnused)
+DNAS_FN(grad) {
+  return guarded(info, [&]() -> Napi::Value {
+    auto outputs = tensorListArg(info, 0);
+    auto inputs = tensorListArg(info, 1);
+    std::vector<at::Tensor> gradOutputs;
+    if (!isNullish(info, 2)) gradOutputs = tensorListArg(info, 2);
+    c10::optional<bool> retain;
+    if (!isNullish(info, 3)) retain = boolArg(info, 3);
+    auto grads = torch::autograd::grad(outputs, inputs, gradOutputs, retain, boolArg(info, 4), boolArg(info, 5));
+    return wrapList(info.Env(), grads);
+  });
+}
+
+DNAS_FN(isGradEnabled) { return Napi::Boolean::New(info.Env(), at::GradMode::is_enabled()); }
+
+DNAS_FN(setGradEnabled) {
+  at::GradMode::set_enabled(info[0].ToBoolean().Value());
+  return info.Env().Undefined();
+}
+
+DNAS_FN(manualSeed) {
+  return guarded(info, [&]() -> Napi::Value {
+    torch::manual_seed(static_cast<uint64_t>(intArg(info, 0)));
+    return info.Env().Undefined();
+  });
+}
+
+DNAS_FN(cudaIsAvailable) { return Napi::Boolean::New(info.Env(), torch::cuda::is_available()); }
+DNAS_FN(cudaDeviceCount) { return Napi::Number::New(info.Env(), static_cast<double>(torch::cuda::device_count())); }
+DNAS_FN(cudaSynchronize) {
+  return guarded(info, [&]() -> Napi::Value { torch::cuda::synchronize(); return info.Env().Undefined(); });
+}
+
+void registerAutogradOps(Napi::Env env, Napi::Object exports) {
+  DNAS_EXPORT(requiresGrad); DNAS_EXPORT(isLeaf); DNAS_EXPORT(gradFnName); DNAS_EXPORT(getGrad); DNAS_EXPORT(setGrad);
+  DNAS_EXPORT(retainGrad); DNAS_EXPORT(backward); DNAS_EXPORT(grad); DNAS_EXPORT(isGradEnabled); DNAS_EXPORT(setGradEnabled);
+  DNAS_EXPORT(manualSeed); DNAS_EXPORT(cudaIsAvailable); DNAS_EXPORT(cudaDeviceCount); DNAS_EXPORT(cudaSynchronize);
+}
+
+}  // namespace dnas

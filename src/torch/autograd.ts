@@ -1,0 +1,50 @@
+// Autograd entry points beyond Tensor.backward: functional gradients and grad-mode control.
+import { native } from './native.js';
+import { callRaw, Tensor } from './tensor.js';
+
+export interface GradOptions {
+  gradOutputs?: (Tensor | null)[] | null;
+  retainGraph?: boolean;
+  /** Record the gradient computation so it can be differentiated again (Hessian-vector products). */
+  createGraph?: boolean;
+  /** Return null for inputs the outputs do not depend on instead of throwing. */
+  allowUnused?: boolean;
+}
+
+/** Gradients of `outputs` with respect to `inputs`, like torch.autograd.grad. */
+export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], o: GradOptions = {}): (Tensor | null)[] {
+  const outs = Array.isArray(outputs) ? outputs : [outputs];
+  const ins = Array.isArray(inputs) ? inputs : [inputs];
+  const gos = o.gradOutputs ? o.gradOutputs.map((g) => g?.handle ?? null) : null;
+  const createGraph = o.createGraph ?? false;
+  const hs = callRaw('autograd.grad', () =>
+    native.grad(outs.map((t) => t.handle), ins.map((t) => t.handle), gos, o.retainGraph ?? createGraph, createGraph, o.allowUnused ?? false),
+  );
+  return hs.map((h) => (h === null ? null : new Tensor(h)));
+}
+
+export function isGradEnabled(): boolean {
+  return native.isGradEnabled();
+}
+
+function withGradMode<T>(on: boolean, fn: () => T): T {
+  const prev = native.isGradEnabled();
+  native.setGradEnabled(on);
+  try {
+    return fn();
+  } finally {
+    native.setGradEnabled(prev);
+  }
+}
+
+/** Runs `fn` without recording an autograd graph. */
+export function noGrad<T>(fn: () => T): T {
+  return withGradMode(false, fn);
+}
+/** Runs `fn` with graph recording on, even inside noGrad. */
+export function enableGrad<T>(fn: () => T): T {
+  return withGradMode(true, fn);
+}
+export function setGradEnabled(on: boolean): void {
+  native.setGradEnabled(on);
+}

@@ -1,0 +1,11 @@
+// The public tensor API: `import { torch } from 'dnas'`. PyTorch's names in camelCase.
+export { Tensor, type MemoryFormat, type Device, type TensorOrScalar, type ValuesIndices } from './tensor.js';
+export { type DType, DTYPES } from './dtype.js';
+export * from './creation.js';
+export * from './functional.js';
+export { tidy, keep, scopeDepth } from './scope.js';
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd.js';
+export * as autograd from './autograd.js';
+export { manualSeed, getRngState, setRngState, setNumThreads, getNumThreads, memory, cuda } from './runtime.js';
+export { save, load, loadFile, serialize, deserialize, writeFileAtomic } from './safetensors.js';
+export * from './ops.js';

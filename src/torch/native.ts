@@ -1,0 +1,131 @@
+// Loads the compiled addon. The addon is an implementation detail: only src/torch touches it.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** An opaque native tensor handle (a N-API External). */
+export type Handle = { readonly __nativeTensor: unique symbol };
+type H = Handle;
+type N = number;
+type Maybe<T> = T | null | undefined;
+
+export interface NativeAddon {
+  dispose(h: H): void;
+  isLive(h: H): boolean;
+  shape(h: H): number[];
+  strides(h: H): number[];
+  dtype(h: H): number;
+  device(h: H): string;
+  numel(h: H): number;
+  isContiguous(h: H, format: N): boolean;
+  item(h: H): number;
+  data(h: H): ArrayBuffer;
+  fromBuffer(view: ArrayBufferView, shape: number[], dtype: N, device?: string | null): H;
+  memory(): { tensors: number; bytes: number };
+
+  unary(code: N, x: H): H;
+  binary(code: N, a: H, b: H | number | boolean): H;
+  add(a: H, b: H | number, alpha?: number | null): H;
+  sub(a: H, b: H | number, alpha?: number | null): H;
+  rsub(a: H, b: number): H;
+  clamp(x: H, min: Maybe<number>, max: Maybe<number>): H;
+  where(c: H, a: H | number, b: H | number): H;
+  reduce(code: N, x: H, dims: Maybe<number[]>, keepdim: boolean): H;
+  reductionNames(): string[];
+  varStd(isStd: boolean, x: H, dims: Maybe<number[]>, correction: number, keepdim: boolean): H;
+  norm(x: H, p: number, dims: Maybe<number[]>, keepdim: boolean): H;
+  maxMinDim(isMax: boolean, x: H, dim: number, keepdim: boolean): [H, H];
+  argMaxMin(isMax: boolean, x: H, dim: Maybe<number>, keepdim: boolean): H;
+  softmax(x: H, dim: N): H;
+  logSoftmax(x: H, dim: N): H;
+  full(shape: number[], value: number | boolean | null, dtype: Maybe<number>, device: Maybe<string>): H;
+  arange(start: N, end: N, step: N, dtype: Maybe<number>, device: Maybe<string>): H;
+  linspace(start: N, end: N, steps: N, dtype: Maybe<number>, device: Maybe<string>): H;
+  eye(n: N, m: N, dtype: Maybe<number>, device: Maybe<string>): H;
+  random(kind: N, shape: number[], low: N, high: N, dtype: Maybe<number>, device: Maybe<string>): H;
+  randperm(n: N, dtype: Maybe<number>, device: Maybe<string>): H;
+  bernoulli(p: H, prob?: number): H;
+  multinomial(p: H, n: N, replacement: boolean): H;
+  to(x: H, dtype: Maybe<number>, device: Maybe<string>, copy: boolean): H;
+  contiguous(x: H, format: N): H;
+  clone(x: H, format: Maybe<number>): H;
+  detach(x: H): H;
+  view(x: H, shape: number[]): H;
+  reshape(x: H, shape: number[]): H;
+  permute(x: H, dims: number[]): H;
+  transpose(x: H, d0: N, d1: N): H;
+  flatten(x: H, start: N, end: N): H;
+  squeeze(x: H, dim: Maybe<number>): H;
+  unsqueeze(x: H, dim: N): H;
+  expand(x: H, shape: number[]): H;
+  repeat(x: H, repeats: number[]): H;
+  cat(xs: H[], dim: N): H;
+  stack(xs: H[], dim: N): H;
+  narrow(x: H, dim: N, start: N, length: N): H;
+  slice(x: H, dim: N, start: Maybe<number>, end: Maybe<number>, step: N): H;
+  select(x: H, dim: N, index: N): H;
+  indexSelect(x: H, dim: N, index: H): H;
+  gather(x: H, dim: N, index: H): H;
+  scatter(x: H, dim: N, index: H, src: H | number): H;
+  maskedFill(x: H, mask: H, value: number): H;
+  flip(x: H, dims: number[]): H;
+  topk(x: H, k: N, dim: N, largest: boolean, sorted: boolean): [H, H];
+  sort(x: H, dim: N, descending: boolean, stable: boolean): [H, H];
+  oneHot(x: H, numClasses: N): H;
+  pad(x: H, pads: number[], mode: string, value: Maybe<number>): H;
+  inplace(op: string, x: H, ...args: unknown[]): void;
+  unaryNames(): string[];
+  binaryNames(): string[];
+  getRngState(): H;
+  setRngState(state: H): void;
+  setNumThreads(n: N): void;
+  getNumThreads(): number;
+
+  matmul(a: H, b: H): H;
+  linear(x: H, w: H, b: Maybe<H>): H;
+  conv2d(x: H, w: H, b: Maybe<H>, stride: number[], padding: number[], dilation: number[], groups: N): H;
+  maxPool2d(x: H, kernel: number[], stride: number[], padding: number[], dilation: number[], ceil: boolean): H;
+  avgPool2d(x: H, kernel: number[], stride: number[], padding: number[], ceil: boolean, countIncludePad: boolean, divisor: Maybe<number>): H;
+  adaptiveAvgPool2d(x: H, out: number[]): H;
+  batchNorm(x: H, w: Maybe<H>, b: Maybe<H>, rm: Maybe<H>, rv: Maybe<H>, training: boolean, momentum: N, eps: N): H;
+  dropout(x: H, p: N, train: boolean): H;
+  crossEntropy(x: H, target: H, weight: Maybe<H>, reduction: N, ignoreIndex: N, labelSmoothing: N): H;
+  nllLoss(x: H, target: H, weight: Maybe<H>, reduction: N, ignoreIndex: N): H;
+
+  requiresGrad(x: H): boolean;
+  isLeaf(x: H): boolean;
+  gradFnName(x: H): string | null;
+  getGrad(x: H): H | null;
+  setGrad(x: H, g: H | null): void;
+  retainGrad(x: H): void;
+  backward(x: H, gradient: Maybe<H>, retainGraph: Maybe<boolean>, createGraph: boolean): void;
+  grad(outputs: H[], inputs: H[], gradOutputs: Maybe<(H | null)[]>, retainGraph: Maybe<boolean>, createGraph: boolean, allowUnused: boolean): (H | null)[];
+  isGradEnabled(): boolean;
+  setGradEnabled(on: boolean): void;
+  manualSeed(seed: number): void;
+  cudaIsAvailable(): boolean;
+  cudaDeviceCount(): number;
+  cudaSynchronize(): void;
+}
+
+function loadAddon(): NativeAddon {
+  const here = dirname(fileURLToPath(import.meta.url));
+  // Compiled layout: dist/src/torch/native.js → repo root is three levels up; source layout (tsx): two.
+  const candidates = [join(here, '../../../build/Release/dnas.node'), join(here, '../../build/Release/dnas.node')];
+  const path = candidates.find((p) => existsSync(p));
+  if (!path) {
+    throw new Error(
+      `dnas native addon not built (looked for ${candidates.join(', ')}): run 'bash scripts/setup.sh' (installs libtorch and builds it)`,
+    );
+  }
+  const require = createRequire(import.meta.url);
+  try {
+    return require(path) as NativeAddon;
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0];
+    throw new Error(`dnas native addon failed to load (${msg}): rebuild it with 'bash scripts/setup.sh', or set LIBTORCH to a libtorch folder`);
+  }
+}
+
+export const native: NativeAddon = loadAddon();
