@@ -1,0 +1,26 @@
+// Architecture parameters: one [edges × ops] alpha matrix per cell type, initialised 1e-3·N(0,1)
+// as in the DARTS reference, plus whatever the mixing adds (PC-DARTS' betas).
+import * as torch from '../torch/index.js';
+import type { Tensor } from '../torch/index.js';
+import { alphaName } from './mixing/softmax.js';
+import type { ArchParams, Mixing, SearchSpaceInfo } from './types.js';
+
+export const ALPHA_INIT_SCALE = 1e-3;
+
+export function createArchParams(space: SearchSpaceInfo, mixing: Mixing, opts: { device?: string; dtype?: 'float32' | 'float64' } = {}): ArchParams {
+  const arch: ArchParams = {};
+  for (const t of space.cellTypes) {
+    arch[alphaName(t)] = torch.keep(
+      torch.noGrad(() => torch.randn([space.edgesPerCell, space.primitives.length], { device: opts.device, dtype: opts.dtype }).mul_(ALPHA_INIT_SCALE)),
+    ).requiresGrad_(true);
+  }
+  for (const [name, t] of Object.entries(mixing.createExtraArchParams(space))) arch[name] = torch.keep(t).requiresGrad_(true);
+  return arch;
+}
+
+/** Arch params in a stable order (by name), for optimizers and gradient lists. */
+export function archList(arch: ArchParams): Tensor[] {
+  return Object.keys(arch)
+    .sort()
+    .map((k) => arch[k]!);
+}

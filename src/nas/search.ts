@@ -1,0 +1,234 @@
+// The search loop: method-agnostic. Each step asks the update rule to move weights and arch params;
+// each epoch derives a genotype, logs the arch weights and writes a checkpoint. Ctrl-C writes a
+// checkpoint at the current step and stops cleanly; --resume continues bit for bit.
+import * as optim from '../optim/index.js';
+import * as torch from '../torch/index.js';
+import type { Tensor } from '../torch/index.js';
+import { archList, createArchParams } from './arch.js';
+import { type Checkpoint, hasCheckpoint, loadCheckpoint, prefixed, saveCheckpoint, unprefixed } from './checkpoint.js';
+import type { SearchConfig } from './config.js';
+import { getMethod } from './methods.js';
+import { getSpace } from './spaces/index.js';
+import type { Batch, StepContext, StepStats } from './update/common.js';
+import type { ArchParams } from './types.js';
+import { optimizerFromTensors, optimizerToTensors } from './optimizer-state.js';
+
+/** An endless, resumable stream of batches. */
+export interface BatchStream {
+  next(): Batch;
+  /** Steps in one epoch of this stream. */
+  readonly stepsPerEpoch: number;
+  state(): unknown;
+  restore(state: unknown): void;
+}
+
+export interface SearchData {
+  inChannels: number;
+  numClasses: number;
+  imageSize: number;
+  train: BatchStream;
+  valid: BatchStream;
+}
+
+export type SearchEvent =
+  | { type: 'start'; epochs: number; stepsPerEpoch: number; resumedFrom: { epoch: number; step: number } | null; weights: number; archParams: number }
+  | ({ type: 'step'; epoch: number; step: number; lr: number; seconds: number } & StepStats)
+  | { type: 'epoch'; epoch: number; lr: number; trainLoss: number; trainAcc: number; validLoss: number | null; validAcc: number | null; seconds: number; genotype: string; genotypeJSON: object; archWeights: Record<string, number[][]> }
+  | { type: 'checkpoint'; epoch: number; step: number; reason: 'epoch' | 'interrupt' };
+
+export interface SearchIO {
+  runDir: string;
+  resume: boolean;
+  data: SearchData;
+  /** Called for every event; the CLI logs and prints from these. Returns the log's size in bytes after writing. */
+  onEvent(e: SearchEvent): void;
+  /** Byte length of the event log now (stored in checkpoints, so a resume can drop later events). */
+  logBytes(): number;
+  /** Truncates the event log to a checkpoint's length before resuming. */
+  truncateLog(bytes: number): void;
+  /** Set to true (e.g. by a SIGINT handler) to stop after the current step with a checkpoint. */
+  shouldStop(): boolean;
+}
+
+export interface SearchResult {
+  genotype: string;
+  genotypeJSON: object;
+  interrupted: boolean;
+  epochsDone: number;
+}
+
+interface RunState {
+  version: 1;
+  epoch: number;
+  step: number;
+  logBytes: number;
+  scheduler: unknown;
+  weightOptimizer: unknown;
+  archOptimizer: unknown;
+  train: unknown;
+  valid: unknown;
+  epochTotals: EpochTotals;
+}
+
+interface EpochTotals {
+  trainLoss: number;
+  trainCorrect: number;
+  trainCount: number;
+  validLoss: number;
+  validCorrect: number;
+  validCount: number;
+  seconds: number;
+}
+
+const emptyTotals = (): EpochTotals => ({ trainLoss: 0, trainCorrect: 0, trainCount: 0, validLoss: 0, validCorrect: 0, validCount: 0, seconds: 0 });
+
+export class SearchInterrupted extends Error {}
+
+export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<SearchResult> {
+  if (cfg.numThreads > 0) torch.setNumThreads(cfg.numThreads);
+  torch.manualSeed(cfg.seed);
+  const space = getSpace(cfg.space);
+  const method = getMethod(cfg.method);
+  const { mixing, update } = method.build({ ...method.hyperparameters[cfg.space]!, ...cfg });
+  const { data } = io;
+
+  const net = space.createSupernet({ inChannels: data.inChannels, numClasses: data.numClasses, initChannels: cfg.initChannels, layers: cfg.layers }, mixing);
+  if (cfg.device !== 'cpu') net.to(cfg.device);
+  if (cfg.channelsLast) net.to({ memoryFormat: 'channelsLast' });
+  const arch: ArchParams = createArchParams(space, mixing, { device: cfg.device });
+  const archParams = archList(arch);
+  const weights = net.parameters();
+
+  const weightOptimizer = new optim.SGD(weights, { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay, nesterov: cfg.nesterov });
+  const scheduler = new optim.CosineAnnealingLR(weightOptimizer, { tMax: cfg.epochs, etaMin: cfg.lrMin });
+  const archOptimizer = new optim.Adam(archParams, { lr: cfg.archLr, betas: cfg.archBetas, weightDecay: cfg.archWeightDecay });
+
+  let startEpoch = 0;
+  let startStep = 0;
+  let totals = emptyTotals();
+  if (io.resume) {
+    if (!hasCheckpoint(io.runDir)) throw new Error(`cannot resume: '${io.runDir}' has no checkpoint (run without --resume to start it)`);
+    const ckpt = loadCheckpoint<RunState>(io.runDir);
+    torch.noGrad(() => {
+      net.loadStateDict(unprefixed('net', ckpt.tensors));
+      for (const [name, t] of Object.entries(unprefixed('arch', ckpt.tensors))) {
+        if (!arch[name]) throw new Error(`checkpoint has arch parameter '${name}' that this method does not use (was it written by another --method?)`);
+        arch[name]!.copy_(t);
+      }
+    });
+    optimizerFromTensors(weightOptimizer, ckpt.state.weightOptimizer, unprefixed('wopt', ckpt.tensors));
+    optimizerFromTensors(archOptimizer, ckpt.state.archOptimizer, unprefixed('aopt', ckpt.tensors));
+    scheduler.loadStateDict(ckpt.state.scheduler as never);
+    data.train.restore(ckpt.state.train);
+    data.valid.restore(ckpt.state.valid);
+    torch.setRngState(ckpt.tensors['rng.cpu']!);
+    io.truncateLog(ckpt.state.logBytes);
+    startEpoch = ckpt.state.epoch;
+    startStep = ckpt.state.step;
+    totals = ckpt.state.epochTotals;
+    for (const t of Object.values(ckpt.tensors)) t.dispose();
+  }
+
+  const checkpoint = (epoch: number, step: number, reason: 'epoch' | 'interrupt') => {
+    torch.tidy(() => {
+      const w = optimizerToTensors(weightOptimizer);
+      const a = optimizerToTensors(archOptimizer);
+      const tensors: Record<string, Tensor> = {
+        ...prefixed('net', net.stateDict()),
+        ...prefixed('arch', arch),
+        ...prefixed('wopt', w.tensors),
+        ...prefixed('aopt', a.tensors),
+        'rng.cpu': torch.getRngState(),
+      };
+      const state: RunState = {
+        version: 1,
+        epoch,
+        step,
+        logBytes: 0,
+        scheduler: scheduler.stateDict(),
+        weightOptimizer: w.meta,
+        archOptimizer: a.meta,
+        train: data.train.state(),
+        valid: data.valid.state(),
+        epochTotals: totals,
+      };
+      io.onEvent({ type: 'checkpoint', epoch, step, reason });
+      state.logBytes = io.logBytes();
+      saveCheckpoint<RunState>(io.runDir, { tensors, state } as Checkpoint<RunState>);
+    });
+  };
+
+  const stepsPerEpoch = data.train.stepsPerEpoch;
+  io.onEvent({
+    type: 'start',
+    epochs: cfg.epochs,
+    stepsPerEpoch,
+    resumedFrom: io.resume ? { epoch: startEpoch, step: startStep } : null,
+    weights: weights.reduce((n, p) => n + p.numel(), 0),
+    archParams: archParams.reduce((n, p) => n + p.numel(), 0),
+  });
+
+  net.train();
+  let lastGenotype = deriveNow();
+  for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
+    const lr = scheduler.getLastLr()[0]!;
+    for (let step = epoch === startEpoch ? startStep : 0; step < stepsPerEpoch; step++) {
+      if (io.shouldStop()) {
+        checkpoint(epoch, step, 'interrupt');
+        return { ...lastGenotype, interrupted: true, epochsDone: epoch };
+      }
+      const began = performance.now();
+      const stats = torch.tidy(() => {
+        const trainBatch = data.train.next();
+        const ctx: StepContext = {
+          net, space, mixing, arch, archParams, weights, trainBatch,
+          nextValidBatch: () => data.valid.next(),
+          weightOptimizer, archOptimizer, lr,
+          momentum: cfg.momentum, weightDecay: cfg.weightDecay, gradClip: cfg.gradClip,
+          updateArch: epoch >= cfg.warmupEpochs,
+        };
+        return update.step(ctx);
+      });
+      const seconds = (performance.now() - began) / 1000;
+      accumulate(totals, stats, seconds);
+      io.onEvent({ type: 'step', epoch, step, lr, seconds, ...stats });
+      // Yield to the event loop so a Ctrl-C handler can run between steps.
+      await new Promise((r) => setImmediate(r));
+    }
+    scheduler.step();
+    lastGenotype = deriveNow();
+    io.onEvent({
+      type: 'epoch',
+      epoch,
+      lr,
+      trainLoss: totals.trainLoss / Math.max(1, totals.trainCount),
+      trainAcc: totals.trainCorrect / Math.max(1, totals.trainCount),
+      validLoss: totals.validCount ? totals.validLoss / totals.validCount : null,
+      validAcc: totals.validCount ? totals.validCorrect / totals.validCount : null,
+      seconds: totals.seconds,
+      genotype: lastGenotype.genotype,
+      genotypeJSON: lastGenotype.genotypeJSON,
+      archWeights: mixing.derivationWeights(arch, space),
+    });
+    totals = emptyTotals();
+    checkpoint(epoch + 1, 0, 'epoch');
+  }
+  return { ...lastGenotype, interrupted: false, epochsDone: cfg.epochs };
+
+  function deriveNow(): { genotype: string; genotypeJSON: object } {
+    const g = space.derive(mixing.derivationWeights(arch, space));
+    return { genotype: space.formatGenotype(g), genotypeJSON: space.genotypeToJSON(g) };
+  }
+}
+
+function accumulate(t: EpochTotals, s: StepStats, seconds: number): void {
+  t.trainLoss += s.trainLoss * s.trainCount;
+  t.trainCorrect += s.trainCorrect;
+  t.trainCount += s.trainCount;
+  if (s.validCount) {
+    t.validLoss += (s.validLoss ?? 0) * s.validCount;
+    t.validCorrect += s.validCorrect ?? 0;
+    t.validCount += s.validCount;
+  }
+  t.seconds += seconds;
+}

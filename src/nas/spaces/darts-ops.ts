@@ -1,0 +1,128 @@
+// The DARTS CNN space's candidate operations, built as in quark0/darts cnn/operations.py:
+// ReLU-Conv-BN ordering, separable convs applied twice, dilated convs once, FactorizedReduce for
+// strided skips, convs without bias. `affine` is false in the supernet and true in the network
+// trained from a genotype.
+import * as nn from '../../nn/index.js';
+import * as torch from '../../torch/index.js';
+import type { Tensor } from '../../torch/index.js';
+
+/** ReLU → Conv(k, stride, padding) → BN: the reference's ReLUConvBN. */
+export class ReLUConvBN extends nn.Module {
+  readonly op: nn.Sequential;
+  constructor(cIn: number, cOut: number, kernel: number, stride: number, padding: number, affine: boolean) {
+    super();
+    this.op = this.registerModule('op', new nn.Sequential(new nn.ReLU(), new nn.Conv2d(cIn, cOut, kernel, { stride, padding, bias: false }), new nn.BatchNorm2d(cOut, { affine })));
+  }
+  forward(x: Tensor): Tensor {
+    return this.op.forward(x);
+  }
+}
+
+/** Depthwise dilated conv then pointwise conv, applied once. */
+export class DilConv extends nn.Module {
+  readonly op: nn.Sequential;
+  constructor(cIn: number, cOut: number, kernel: number, stride: number, padding: number, dilation: number, affine: boolean) {
+    super();
+    this.op = this.registerModule(
+      'op',
+      new nn.Sequential(
+        new nn.ReLU(),
+        new nn.Conv2d(cIn, cIn, kernel, { stride, padding, dilation, groups: cIn, bias: false }),
+        new nn.Conv2d(cIn, cOut, 1, { bias: false }),
+        new nn.BatchNorm2d(cOut, { affine }),
+      ),
+    );
+  }
+  forward(x: Tensor): Tensor {
+    return this.op.forward(x);
+  }
+}
+
+/** The separable block applied twice; only the first depthwise conv carries the stride. */
+export class SepConv extends nn.Module {
+  readonly op: nn.Sequential;
+  constructor(cIn: number, cOut: number, kernel: number, stride: number, padding: number, affine: boolean) {
+    super();
+    this.op = this.registerModule(
+      'op',
+      new nn.Sequential(
+        new nn.ReLU(),
+        new nn.Conv2d(cIn, cIn, kernel, { stride, padding, groups: cIn, bias: false }),
+        new nn.Conv2d(cIn, cIn, 1, { bias: false }),
+        new nn.BatchNorm2d(cIn, { affine }),
+        new nn.ReLU(),
+        new nn.Conv2d(cIn, cIn, kernel, { stride: 1, padding, groups: cIn, bias: false }),
+        new nn.Conv2d(cIn, cOut, 1, { bias: false }),
+        new nn.BatchNorm2d(cOut, { affine }),
+      ),
+    );
+  }
+  forward(x: Tensor): Tensor {
+    return this.op.forward(x);
+  }
+}
+
+/** The 'none' op: zeros of the output's shape (strided like the op it stands for). */
+export class Zero extends nn.Module {
+  constructor(readonly stride: number) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    if (this.stride === 1) return x.mul(0);
+    return x.slice(2, null, null, this.stride).slice(3, null, null, this.stride).mul(0);
+  }
+}
+
+/**
+ * Halves the resolution without losing every other pixel: two stride-2 1×1 convs, the second on
+ * the input shifted by one pixel, concatenated on channels.
+ */
+export class FactorizedReduce extends nn.Module {
+  readonly relu: nn.ReLU;
+  readonly conv_1: nn.Conv2d;
+  readonly conv_2: nn.Conv2d;
+  readonly bn: nn.BatchNorm2d;
+  constructor(cIn: number, cOut: number, affine: boolean) {
+    super();
+    if (cOut % 2 !== 0) throw new Error(`FactorizedReduce needs an even number of output channels, got ${cOut}`);
+    this.relu = this.registerModule('relu', new nn.ReLU());
+    this.conv_1 = this.registerModule('conv_1', new nn.Conv2d(cIn, cOut / 2, 1, { stride: 2, bias: false }));
+    this.conv_2 = this.registerModule('conv_2', new nn.Conv2d(cIn, cOut / 2, 1, { stride: 2, bias: false }));
+    this.bn = this.registerModule('bn', new nn.BatchNorm2d(cOut, { affine }));
+  }
+  forward(x: Tensor): Tensor {
+    const r = this.relu.forward(x);
+    const shifted = r.slice(2, 1).slice(3, 1);
+    return this.bn.forward(torch.cat([this.conv_1.forward(r), this.conv_2.forward(shifted)], 1));
+  }
+}
+
+/** Candidate ops of the DARTS space in alpha-column order (quark0/darts genotypes.PRIMITIVES). */
+export const DARTS_OPS: Record<string, (c: number, stride: number, affine: boolean) => nn.Module> = {
+  none: (_c, stride) => new Zero(stride),
+  avg_pool_3x3: (_c, stride) => new nn.AvgPool2d(3, { stride, padding: 1, countIncludePad: false }),
+  max_pool_3x3: (_c, stride) => new nn.MaxPool2d(3, { stride, padding: 1 }),
+  skip_connect: (c, stride, affine) => (stride === 1 ? new nn.Identity() : new FactorizedReduce(c, c, affine)),
+  sep_conv_3x3: (c, stride, affine) => new SepConv(c, c, 3, stride, 1, affine),
+  sep_conv_5x5: (c, stride, affine) => new SepConv(c, c, 5, stride, 2, affine),
+  sep_conv_7x7: (c, stride, affine) => new SepConv(c, c, 7, stride, 3, affine),
+  dil_conv_3x3: (c, stride, affine) => new DilConv(c, c, 3, stride, 2, 2, affine),
+  dil_conv_5x5: (c, stride, affine) => new DilConv(c, c, 5, stride, 4, 2, affine),
+};
+
+/** Builds a DARTS op; unknown names are a clear error listing the known ones. */
+export function createDartsOp(primitive: string, channels: number, stride: number, affine: boolean): nn.Module {
+  const make = DARTS_OPS[primitive];
+  if (!make) throw new Error(`unknown DARTS op '${primitive}' (known: ${Object.keys(DARTS_OPS).join(', ')})`);
+  return make(channels, stride, affine);
+}
+
+/**
+ * The supernet's version of an op: non-affine BN, and pools followed by a non-affine BN as in the
+ * reference MixedOp (so a pool's output scale is comparable to the convs').
+ */
+export function createDartsSearchOp(primitive: string, channels: number, stride: number): nn.Module {
+  const op = createDartsOp(primitive, channels, stride, false);
+  if (primitive.includes('pool')) return new nn.Sequential(op, new nn.BatchNorm2d(channels, { affine: false }));
+  return op;
+}

@@ -1,0 +1,108 @@
+// The NAS-Bench-201 search space (Dong & Yang 2020): one cell type of 4 nodes and 6 edges, node 3
+// is the output; the macro skeleton is stem → N cells → ResNet block → N cells → ResNet block →
+// N cells → BN-ReLU → pooling → classifier (AutoDL-Projects' TinyNetworkDarts).
+import * as nn from '../../nn/index.js';
+import type { Tensor } from '../../torch/index.js';
+import { deriveNb201 } from '../derive.js';
+import type { CellWeights, MixedEdgeModule, Mixing, SearchSpace, Supernet, SupernetOptions } from '../types.js';
+import { NB201_OPS, type Nb201Genotype, formatNb201, nb201ToJSON, parseNb201 } from './nb201-genotype.js';
+import { type BnOptions, createNb201Op, ResNetBasicBlock } from './nb201-ops.js';
+
+export const NB201_MAX_NODES = 4;
+
+/** Target node of each edge in alpha-row order (keys 1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2). */
+export function nb201EdgeTargets(maxNodes = NB201_MAX_NODES): number[] {
+  const out: number[] = [];
+  for (let i = 1; i < maxNodes; i++) for (let j = 0; j < i; j++) out.push(i);
+  return out;
+}
+
+export class Nb201SearchCell extends nn.Module {
+  readonly edges: nn.ModuleList;
+  constructor(readonly maxNodes: number, channels: number, mixing: Mixing, primitives: readonly string[], bn: BnOptions) {
+    super();
+    const edges: nn.Module[] = [];
+    for (let i = 1; i < maxNodes; i++) {
+      for (let j = 0; j < i; j++) edges.push(mixing.createEdge(primitives, (p, c, s) => createNb201Op(p, c, s, bn), channels, 1));
+    }
+    this.edges = this.registerModule('edges', new nn.ModuleList(edges));
+  }
+
+  forward(x: Tensor, w: CellWeights): Tensor {
+    const nodes = [x];
+    let e = 0;
+    for (let i = 1; i < this.maxNodes; i++) {
+      let node: Tensor | null = null;
+      for (let j = 0; j < i; j++, e++) {
+        let out = (this.edges.at(e) as MixedEdgeModule).forward(nodes[j]!, w.ops.select(0, e), w.active[e]!);
+        if (w.edges) out = out.mul(w.edges.select(0, e));
+        node = node === null ? out : node.add(out);
+      }
+      nodes.push(node!);
+    }
+    return nodes[nodes.length - 1]!;
+  }
+}
+
+export interface Nb201SupernetOptions extends SupernetOptions {
+  /** BN in search cells: AutoDL's DARTS runs use affine=false and track_running_stats per script flag. */
+  affine?: boolean;
+  trackRunningStats?: boolean;
+}
+
+export class Nb201Supernet extends nn.Module implements Supernet {
+  readonly stem: nn.Sequential;
+  readonly cells: nn.ModuleList;
+  readonly lastact: nn.Sequential;
+  readonly globalPooling: nn.AdaptiveAvgPool2d;
+  readonly classifier: nn.Linear;
+  constructor(opts: Nb201SupernetOptions, mixing: Mixing, primitives: readonly string[] = NB201_OPS, readonly maxNodes = NB201_MAX_NODES) {
+    super();
+    const { inChannels, numClasses, initChannels: C, layers: N } = opts;
+    const bn = { affine: opts.affine ?? false, trackRunningStats: opts.trackRunningStats ?? true };
+    this.stem = this.registerModule('stem', new nn.Sequential(new nn.Conv2d(inChannels, C, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(C)));
+    const cells: nn.Module[] = [];
+    let cPrev = C;
+    for (const [cCurr, reduction] of stagePlan(C, N)) {
+      cells.push(reduction ? new ResNetBasicBlock(cPrev, cCurr, 2) : new Nb201SearchCell(maxNodes, cCurr, mixing, primitives, bn));
+      cPrev = cCurr;
+    }
+    this.cells = this.registerModule('cells', new nn.ModuleList(cells));
+    this.lastact = this.registerModule('lastact', new nn.Sequential(new nn.BatchNorm2d(cPrev), new nn.ReLU()));
+    this.globalPooling = this.registerModule('global_pooling', new nn.AdaptiveAvgPool2d(1));
+    this.classifier = this.registerModule('classifier', new nn.Linear(cPrev, numClasses));
+  }
+
+  forward(x: Tensor, weights: Record<string, CellWeights>): Tensor {
+    let feature = this.stem.forward(x);
+    for (const cell of this.cells) {
+      feature = cell instanceof Nb201SearchCell ? cell.forward(feature, weights.cell!) : (cell as nn.Module).forward(feature);
+    }
+    const out = this.lastact.forward(feature);
+    return this.classifier.forward(this.globalPooling.forward(out).flatten(1));
+  }
+}
+
+/** [channels, isReduction] per layer: N cells at C, a block to 2C, N cells, a block to 4C, N cells. */
+export function stagePlan(C: number, N: number): [number, boolean][] {
+  const plan: [number, boolean][] = [];
+  for (let s = 0; s < 3; s++) {
+    if (s > 0) plan.push([C << s, true]);
+    for (let k = 0; k < N; k++) plan.push([C << s, false]);
+  }
+  return plan;
+}
+
+export const nb201Space: SearchSpace<Nb201Genotype> = {
+  name: 'nb201',
+  primitives: NB201_OPS,
+  cellTypes: ['cell'],
+  edgesPerCell: nb201EdgeTargets().length,
+  edgeTargets: nb201EdgeTargets(),
+  defaults: { initChannels: 16, layers: 5 },
+  createSupernet: (opts: SupernetOptions, mixing: Mixing) => new Nb201Supernet(opts, mixing),
+  derive: (w) => deriveNb201(w.cell!, NB201_OPS),
+  formatGenotype: formatNb201,
+  genotypeToJSON: (g) => nb201ToJSON(g),
+  parseGenotype: (text) => parseNb201(text),
+};

@@ -1,0 +1,152 @@
+// DARTS' bi-level update (Liu et al. 2019, §2.3): an architecture step on a validation batch, then
+// a weight step on a training batch. First order uses ∇α L_val(w, α); second order differentiates
+// through one virtual SGD step w' = w − ξ(μ·m + ∇w L_train(w, α) + λw) (the reference's
+// _compute_unrolled_model, momentum and weight decay included) and approximates the mixed second
+// derivative with finite differences (Eq. 8), or computes it exactly by double backward.
+import * as torch from '../../torch/index.js';
+import type { Tensor } from '../../torch/index.js';
+import { applyArchGradients, assertFiniteLoss, type StepContext, type StepStats, supernetLoss, weightStep } from './common.js';
+
+export interface Update {
+  readonly name: string;
+  step(ctx: StepContext): StepStats;
+}
+
+export interface BilevelOptions {
+  order: 1 | 2;
+  /** 'arch-first' as quark0/darts; AutoDL-Projects' NB201 runs step weights first. */
+  stepOrder?: 'arch-first' | 'weights-first';
+  /** Second order: 'finite-difference' (the paper, r = 0.01/‖v‖) or 'exact' (double backward). */
+  hessian?: 'finite-difference' | 'exact';
+  /** The finite-difference radius numerator r in ε = r / ‖∇w' L_val‖. */
+  r?: number;
+}
+
+export function bilevel(opts: BilevelOptions): Update {
+  const order = opts.order;
+  const stepOrder = opts.stepOrder ?? 'arch-first';
+  return {
+    name: `bilevel-${order === 1 ? 'first' : 'second'}-order`,
+    step(ctx: StepContext): StepStats {
+      const stats: Partial<StepStats> = {};
+      const archStep = () => {
+        if (!ctx.updateArch) return;
+        const batch = ctx.nextValidBatch();
+        const r = order === 1 ? firstOrderArchStep(ctx, batch) : secondOrderArchStep(ctx, batch, opts);
+        stats.validLoss = r.loss;
+        stats.validCorrect = r.correct;
+        stats.validCount = batch.y.shape[0];
+      };
+      if (stepOrder === 'arch-first') archStep();
+      const w = weightStep(ctx);
+      if (stepOrder === 'weights-first') archStep();
+      return { ...stats, trainLoss: w.loss, trainCorrect: w.correct, trainCount: ctx.trainBatch.y.shape[0]! };
+    },
+  };
+}
+
+/** g = ∇α L_val(w, α); weight gradients are not computed at all. */
+export function firstOrderArchStep(ctx: StepContext, batch: { x: Tensor; y: Tensor }): { loss: number; correct: number } {
+  return torch.tidy(() => {
+    const { loss, correct } = supernetLoss(ctx, batch, true);
+    const lossValue = loss.item();
+    assertFiniteLoss(lossValue, 'validation');
+    const grads = torch.autograd.grad([loss], ctx.archParams, { allowUnused: true });
+    applyArchGradients(ctx, grads);
+    return { loss: lossValue, correct: correct.item() };
+  });
+}
+
+/** The second-order hypergradient, without stepping: exported for tests and analysis. */
+export function unrolledHypergradient(ctx: StepContext, validBatch: { x: Tensor; y: Tensor }, opts: Pick<BilevelOptions, 'hessian' | 'r'> = {}): { grads: Tensor[]; loss: number; correct: number } {
+  const xi = ctx.lr;
+  const W = ctx.weights;
+  const saved = torch.noGrad(() => W.map((p) => torch.keep(p.clone())));
+  let savedBuffers: Tensor[] = [];
+  try {
+    // 1. Virtual step w' = w − ξ(μ·m + ∇w L_train + λw), written into the weights in place: the
+    //    reference builds a second network for it; overwriting and restoring is exact and cheaper.
+    torch.tidy(() => {
+      const { loss } = supernetLoss(ctx, ctx.trainBatch, false);
+      assertFiniteLoss(loss.item(), 'training');
+      const gW = torch.autograd.grad([loss], W, { allowUnused: true });
+      torch.noGrad(() => {
+        W.forEach((p, i) => {
+          const state = ctx.weightOptimizer.state.get(p) as { momentum_buffer?: Tensor } | undefined;
+          const step = p.mul(ctx.weightDecay);
+          if (gW[i]) step.add_(gW[i]!);
+          if (state?.momentum_buffer) step.add_(state.momentum_buffer, { alpha: ctx.momentum });
+          p.sub_(step, { alpha: xi });
+        });
+      });
+    });
+    // 2. At w': dα = ∇α L_val(w', α) and v = ∇w' L_val(w', α). BN running statistics touched by this
+    //    forward belong to the virtual network in the reference, so they are restored afterwards
+    //    (the virtual step's own forward above ran on the real network there too, and stays).
+    savedBuffers = torch.noGrad(() => ctx.net.buffers().map((b) => torch.keep(b.clone())));
+    const { dAlpha, v, lossValue, correctValue } = torch.tidy(() => {
+      const { loss, correct } = supernetLoss(ctx, validBatch, true);
+      const lossValue = loss.item();
+      assertFiniteLoss(lossValue, 'validation');
+      const g = torch.autograd.grad([loss], [...ctx.archParams, ...W], { allowUnused: true });
+      const nA = ctx.archParams.length;
+      const dAlpha = ctx.archParams.map((p, i) => g[i] ?? torch.zerosLike(p));
+      const v = W.map((p, i) => g[nA + i] ?? torch.zerosLike(p));
+      return { dAlpha, v, lossValue, correctValue: correct.item() };
+    });
+    torch.noGrad(() => {
+      ctx.net.buffers().forEach((b, i) => b.copy_(savedBuffers[i]!));
+      W.forEach((p, i) => p.copy_(saved[i]!));
+    });
+    // 3. Mixed second derivative ∇²α,w L_train(w, α) · v at the original weights.
+    const hvp = opts.hessian === 'exact' ? exactMixedHvp(ctx, v) : finiteDifferenceMixedHvp(ctx, v, saved, opts.r ?? 1e-2);
+    const grads = torch.tidy(() => dAlpha.map((d, i) => d.sub(hvp[i]!, { alpha: xi })));
+    for (const t of [...dAlpha, ...v, ...hvp]) t.dispose();
+    return { grads, loss: lossValue, correct: correctValue };
+  } finally {
+    torch.noGrad(() => W.forEach((p, i) => p.copy_(saved[i]!)));
+    for (const t of [...saved, ...savedBuffers]) t.dispose();
+  }
+}
+
+/** (∇α L_train(w + εv) − ∇α L_train(w − εv)) / 2ε with ε = r / ‖v‖ (the reference's choice). */
+function finiteDifferenceMixedHvp(ctx: StepContext, v: Tensor[], saved: Tensor[], r: number): Tensor[] {
+  const W = ctx.weights;
+  const norm = torch.tidy(() => torch.stack(v.map((t) => t.norm().reshape([1]))).norm().item());
+  const eps = r / (norm === 0 ? 1 : norm);
+  const gradAt = (sign: 1 | -1): Tensor[] =>
+    torch.tidy(() => {
+      torch.noGrad(() => W.forEach((p, i) => p.copy_(saved[i]!).add_(v[i]!, { alpha: sign * eps })));
+      const { loss } = supernetLoss(ctx, ctx.trainBatch, true);
+      return torch.autograd.grad([loss], ctx.archParams, { allowUnused: true }).map((g, i) => g ?? torch.zerosLike(ctx.archParams[i]!));
+    });
+  const gPlus = gradAt(1);
+  const gMinus = gradAt(-1);
+  torch.noGrad(() => W.forEach((p, i) => p.copy_(saved[i]!)));
+  const out = torch.tidy(() => gPlus.map((g, i) => g.sub(gMinus[i]!).div(2 * eps)));
+  for (const t of [...gPlus, ...gMinus]) t.dispose();
+  return out;
+}
+
+/** ∇α ⟨∇w L_train(w, α), v⟩ by double backward: the exact mixed Hessian-vector product. */
+function exactMixedHvp(ctx: StepContext, v: Tensor[]): Tensor[] {
+  return torch.tidy(() => {
+    const { loss } = supernetLoss(ctx, ctx.trainBatch, true);
+    const gW = torch.autograd.grad([loss], ctx.weights, { createGraph: true, allowUnused: true });
+    let dot: Tensor | null = null;
+    gW.forEach((g, i) => {
+      if (!g) return;
+      const term = g.mul(v[i]!).sum();
+      dot = dot === null ? term : dot.add(term);
+    });
+    if (dot === null) return ctx.archParams.map((p) => torch.zerosLike(p));
+    return torch.autograd.grad([dot], ctx.archParams, { allowUnused: true }).map((g, i) => g ?? torch.zerosLike(ctx.archParams[i]!));
+  });
+}
+
+function secondOrderArchStep(ctx: StepContext, batch: { x: Tensor; y: Tensor }, opts: BilevelOptions): { loss: number; correct: number } {
+  const { grads, loss, correct } = unrolledHypergradient(ctx, batch, opts);
+  applyArchGradients(ctx, grads);
+  for (const g of grads) g.dispose();
+  return { loss, correct };
+}

@@ -1,0 +1,52 @@
+// Batch normalisation over N×H×W per channel, with PyTorch's running-statistics update
+// (momentum-weighted, unbiased batch variance) and num_batches_tracked.
+import * as torch from '../torch/index.js';
+import type { Tensor } from '../torch/index.js';
+import { Module } from './module.js';
+
+export interface BatchNormOptions {
+  eps?: number;
+  momentum?: number;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+}
+
+export class BatchNorm2d extends Module {
+  weight: Tensor | null;
+  bias: Tensor | null;
+  runningMean: Tensor | null;
+  runningVar: Tensor | null;
+  numBatchesTracked: Tensor | null;
+  readonly eps: number;
+  readonly momentum: number;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+  constructor(readonly numFeatures: number, o: BatchNormOptions = {}) {
+    super();
+    this.eps = o.eps ?? 1e-5;
+    this.momentum = o.momentum ?? 0.1;
+    this.affine = o.affine ?? true;
+    this.trackRunningStats = o.trackRunningStats ?? true;
+    this.weight = this.registerParameter('weight', this.affine ? torch.ones([numFeatures]) : null);
+    this.bias = this.registerParameter('bias', this.affine ? torch.zeros([numFeatures]) : null);
+    this.runningMean = this.registerBuffer('running_mean', this.trackRunningStats ? torch.zeros([numFeatures]) : null);
+    this.runningVar = this.registerBuffer('running_var', this.trackRunningStats ? torch.ones([numFeatures]) : null);
+    this.numBatchesTracked = this.registerBuffer('num_batches_tracked', this.trackRunningStats ? torch.zeros([], { dtype: 'int64' }) : null);
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.ndim !== 4) throw new Error(`BatchNorm2d: expected a 4-D input (N×C×H×W), got shape [${x.shape.join(', ')}]`);
+    const useBatchStats = this.training || this.runningMean === null;
+    if (this.training && this.numBatchesTracked) torch.noGrad(() => this.numBatchesTracked!.add_(1));
+    return torch.batchNorm(x, {
+      weight: this.weight,
+      bias: this.bias,
+      // In training the running stats are updated in place; without tracking, batch stats are always used.
+      runningMean: this.runningMean,
+      runningVar: this.runningVar,
+      training: useBatchStats,
+      momentum: this.momentum,
+      eps: this.eps,
+    });
+  }
+}

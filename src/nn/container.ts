@@ -1,0 +1,59 @@
+// Containers: Sequential chains children named '0', '1', …; ModuleList only holds them.
+import type { Tensor } from '../torch/index.js';
+import { Module } from './module.js';
+
+export class Sequential extends Module {
+  private readonly items: Module[] = [];
+  constructor(...modules: Module[]) {
+    super();
+    modules.forEach((m) => this.append(m));
+  }
+  append(m: Module): this {
+    this.registerModule(String(this.items.length), m);
+    this.items.push(m);
+    return this;
+  }
+  at(i: number): Module {
+    const m = this.items[i < 0 ? this.items.length + i : i];
+    if (!m) throw new RangeError(`Sequential: index ${i} out of range for ${this.items.length} modules`);
+    return m;
+  }
+  get length(): number {
+    return this.items.length;
+  }
+  [Symbol.iterator](): Iterator<Module> {
+    return this.items[Symbol.iterator]();
+  }
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const m of this.items) y = m.forward(y);
+    return y;
+  }
+}
+
+export class ModuleList extends Module {
+  private readonly items: Module[] = [];
+  constructor(modules: Module[] = []) {
+    super();
+    modules.forEach((m) => this.append(m));
+  }
+  append(m: Module): this {
+    this.registerModule(String(this.items.length), m);
+    this.items.push(m);
+    return this;
+  }
+  at(i: number): Module {
+    const m = this.items[i < 0 ? this.items.length + i : i];
+    if (!m) throw new RangeError(`ModuleList: index ${i} out of range for ${this.items.length} modules`);
+    return m;
+  }
+  get length(): number {
+    return this.items.length;
+  }
+  [Symbol.iterator](): Iterator<Module> {
+    return this.items[Symbol.iterator]();
+  }
+  forward(): Tensor {
+    throw new Error('ModuleList has no forward(): iterate over its modules instead');
+  }
+}

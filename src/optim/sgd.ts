@@ -1,0 +1,38 @@
+// SGD with momentum, dampening, Nesterov and L2 weight decay: torch.optim.SGD's update rule.
+import * as torch from '../torch/index.js';
+import type { Tensor } from '../torch/index.js';
+import { Optimizer, type ParamGroup, type ParamState } from './optimizer.js';
+
+export interface SGDOptions {
+  lr: number;
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+}
+
+export class SGD extends Optimizer {
+  constructor(params: Tensor[] | Partial<ParamGroup>[], o: SGDOptions) {
+    const d = { lr: o.lr, momentum: o.momentum ?? 0, dampening: o.dampening ?? 0, nesterov: o.nesterov ?? false, weightDecay: o.weightDecay ?? 0 };
+    if (!(d.lr >= 0)) throw new RangeError(`SGD: invalid learning rate ${d.lr}`);
+    if (d.nesterov && (d.momentum <= 0 || d.dampening !== 0)) throw new Error('SGD: Nesterov momentum requires a momentum and zero dampening');
+    super(params, d);
+  }
+
+  protected update(p: Tensor, grad: Tensor, state: ParamState, g: ParamGroup): void {
+    const { lr, momentum, dampening, nesterov, weightDecay } = g as ParamGroup & Required<Omit<SGDOptions, 'lr'>>;
+    let d = grad;
+    if (weightDecay !== 0) d = d.add(p, { alpha: weightDecay });
+    if (momentum !== 0) {
+      let buf = state.momentum_buffer as Tensor | undefined;
+      if (!buf) {
+        buf = torch.keep(d.clone());
+        state.momentum_buffer = buf;
+      } else {
+        buf.mul_(momentum).add_(d, { alpha: 1 - dampening });
+      }
+      d = nesterov ? d.add(buf, { alpha: momentum }) : buf;
+    }
+    p.add_(d, { alpha: -lr });
+  }
+}
