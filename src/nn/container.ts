@@ -25,8 +25,15 @@ export class Sequential extends Module {
     return this.items[Symbol.iterator]();
   }
   forward(x: Tensor): Tensor {
+    // Intermediate outputs are released as soon as the next layer has consumed them, as Python's
+    // reference counting would: autograd keeps what backward needs, so waiting for the enclosing
+    // tidy() would only raise the peak memory of a training step.
     let y = x;
-    for (const m of this.items) y = m.forward(y);
+    for (const m of this.items) {
+      const next = m.forward(y);
+      if (y !== x && next !== y) y.dispose();
+      y = next;
+    }
     return y;
   }
 }

@@ -2,6 +2,7 @@
 import * as nn from '../../nn/index.js';
 import type { Tensor } from '../../torch/index.js';
 import type { MixedEdgeModule, OpFactory } from '../types.js';
+import { expectsReLUInput } from '../spaces/darts-ops.js';
 
 export class WeightedSumEdge extends nn.Module implements MixedEdgeModule {
   readonly ops: nn.ModuleList;
@@ -11,11 +12,27 @@ export class WeightedSumEdge extends nn.Module implements MixedEdgeModule {
   }
 
   forward(x: Tensor, opWeights: Tensor, active: readonly number[]): Tensor {
+    // Temporaries are disposed as soon as they are consumed (autograd keeps what backward needs),
+    // which keeps a search step's peak memory at what the graph itself holds.
     let sum: Tensor | null = null;
+    let relu: Tensor | null = null;
     for (const o of active) {
-      const term: Tensor = (this.ops.at(o) as nn.Module).forward(x).mul(opWeights.select(0, o));
-      sum = sum === null ? term : sum.add(term);
+      const op = this.ops.at(o) as nn.Module;
+      const input = expectsReLUInput(op) ? (relu ??= x.relu()) : x;
+      const out = op.forward(input);
+      const w = opWeights.select(0, o);
+      const term = out.mul(w);
+      w.dispose();
+      if (out !== input) out.dispose();
+      if (sum === null) sum = term;
+      else {
+        const next: Tensor = sum.add(term);
+        sum.dispose();
+        term.dispose();
+        sum = next;
+      }
     }
+    relu?.dispose();
     // Every op inactive (e.g. a single-path sample of 'none'): the edge outputs zeros of the right shape.
     if (sum === null) sum = this.stride === 1 ? x.mul(0) : x.slice(2, null, null, this.stride).slice(3, null, null, this.stride).mul(0);
     return sum;

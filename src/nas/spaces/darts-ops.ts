@@ -7,11 +7,25 @@ import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 
 /** ReLU → Conv(k, stride, padding) → BN: the reference's ReLUConvBN. */
-export class ReLUConvBN extends nn.Module {
+/**
+ * Marks an op built without its leading ReLU: the supernet edge applies ReLU once to the edge's
+ * input and feeds every such op, instead of each op computing (and saving) its own copy.
+ */
+export interface ExpectsReLUInput {
+  readonly expectsReLUInput: boolean;
+}
+
+export function expectsReLUInput(m: unknown): boolean {
+  return (m as Partial<ExpectsReLUInput>).expectsReLUInput === true;
+}
+
+const leadingReLU = (preActivated: boolean): nn.Module[] => (preActivated ? [] : [new nn.ReLU()]);
+
+export class ReLUConvBN extends nn.Module implements ExpectsReLUInput {
   readonly op: nn.Sequential;
-  constructor(cIn: number, cOut: number, kernel: number, stride: number, padding: number, affine: boolean) {
+  constructor(cIn: number, cOut: number, kernel: number, stride: number, padding: number, affine: boolean, readonly expectsReLUInput = false) {
     super();
-    this.op = this.registerModule('op', new nn.Sequential(new nn.ReLU(), new nn.Conv2d(cIn, cOut, kernel, { stride, padding, bias: false }), new nn.BatchNorm2d(cOut, { affine })));
+    this.op = this.registerModule('op', new nn.Sequential(...leadingReLU(expectsReLUInput), new nn.Conv2d(cIn, cOut, kernel, { stride, padding, bias: false }), new nn.BatchNorm2d(cOut, { affine })));
   }
   forward(x: Tensor): Tensor {
     return this.op.forward(x);
@@ -19,14 +33,14 @@ export class ReLUConvBN extends nn.Module {
 }
 
 /** Depthwise dilated conv then pointwise conv, applied once. */
-export class DilConv extends nn.Module {
+export class DilConv extends nn.Module implements ExpectsReLUInput {
   readonly op: nn.Sequential;
-  constructor(cIn: number, cOut: number, kernel: number, stride: number, padding: number, dilation: number, affine: boolean) {
+  constructor(cIn: number, cOut: number, kernel: number, stride: number, padding: number, dilation: number, affine: boolean, readonly expectsReLUInput = false) {
     super();
     this.op = this.registerModule(
       'op',
       new nn.Sequential(
-        new nn.ReLU(),
+        ...leadingReLU(expectsReLUInput),
         new nn.Conv2d(cIn, cIn, kernel, { stride, padding, dilation, groups: cIn, bias: false }),
         new nn.Conv2d(cIn, cOut, 1, { bias: false }),
         new nn.BatchNorm2d(cOut, { affine }),
@@ -39,14 +53,14 @@ export class DilConv extends nn.Module {
 }
 
 /** The separable block applied twice; only the first depthwise conv carries the stride. */
-export class SepConv extends nn.Module {
+export class SepConv extends nn.Module implements ExpectsReLUInput {
   readonly op: nn.Sequential;
-  constructor(cIn: number, cOut: number, kernel: number, stride: number, padding: number, affine: boolean) {
+  constructor(cIn: number, cOut: number, kernel: number, stride: number, padding: number, affine: boolean, readonly expectsReLUInput = false) {
     super();
     this.op = this.registerModule(
       'op',
       new nn.Sequential(
-        new nn.ReLU(),
+        ...leadingReLU(expectsReLUInput),
         new nn.Conv2d(cIn, cIn, kernel, { stride, padding, groups: cIn, bias: false }),
         new nn.Conv2d(cIn, cIn, 1, { bias: false }),
         new nn.BatchNorm2d(cIn, { affine }),
@@ -77,15 +91,15 @@ export class Zero extends nn.Module {
  * Halves the resolution without losing every other pixel: two stride-2 1×1 convs, the second on
  * the input shifted by one pixel, concatenated on channels.
  */
-export class FactorizedReduce extends nn.Module {
-  readonly relu: nn.ReLU;
+export class FactorizedReduce extends nn.Module implements ExpectsReLUInput {
+  readonly relu: nn.Module;
   readonly conv_1: nn.Conv2d;
   readonly conv_2: nn.Conv2d;
   readonly bn: nn.BatchNorm2d;
-  constructor(cIn: number, cOut: number, affine: boolean) {
+  constructor(cIn: number, cOut: number, affine: boolean, readonly expectsReLUInput = false) {
     super();
     if (cOut % 2 !== 0) throw new Error(`FactorizedReduce needs an even number of output channels, got ${cOut}`);
-    this.relu = this.registerModule('relu', new nn.ReLU());
+    this.relu = this.registerModule('relu', expectsReLUInput ? new nn.Identity() : new nn.ReLU());
     this.conv_1 = this.registerModule('conv_1', new nn.Conv2d(cIn, cOut / 2, 1, { stride: 2, bias: false }));
     this.conv_2 = this.registerModule('conv_2', new nn.Conv2d(cIn, cOut / 2, 1, { stride: 2, bias: false }));
     this.bn = this.registerModule('bn', new nn.BatchNorm2d(cOut, { affine }));
@@ -93,28 +107,35 @@ export class FactorizedReduce extends nn.Module {
   forward(x: Tensor): Tensor {
     const r = this.relu.forward(x);
     const shifted = r.slice(2, 1).slice(3, 1);
-    return this.bn.forward(torch.cat([this.conv_1.forward(r), this.conv_2.forward(shifted)], 1));
+    const a = this.conv_1.forward(r);
+    const b = this.conv_2.forward(shifted);
+    const joined = torch.cat([a, b], 1);
+    const out = this.bn.forward(joined);
+    for (const t of [shifted, a, b, joined]) t.dispose();
+    if (r !== x) r.dispose();
+    return out;
   }
 }
 
 /** Candidate ops of the DARTS space in alpha-column order (quark0/darts genotypes.PRIMITIVES). */
-export const DARTS_OPS: Record<string, (c: number, stride: number, affine: boolean) => nn.Module> = {
+/** `pre`: build the op without its leading ReLU (see ExpectsReLUInput). */
+export const DARTS_OPS: Record<string, (c: number, stride: number, affine: boolean, pre: boolean) => nn.Module> = {
   none: (_c, stride) => new Zero(stride),
   avg_pool_3x3: (_c, stride) => new nn.AvgPool2d(3, { stride, padding: 1, countIncludePad: false }),
   max_pool_3x3: (_c, stride) => new nn.MaxPool2d(3, { stride, padding: 1 }),
-  skip_connect: (c, stride, affine) => (stride === 1 ? new nn.Identity() : new FactorizedReduce(c, c, affine)),
-  sep_conv_3x3: (c, stride, affine) => new SepConv(c, c, 3, stride, 1, affine),
-  sep_conv_5x5: (c, stride, affine) => new SepConv(c, c, 5, stride, 2, affine),
-  sep_conv_7x7: (c, stride, affine) => new SepConv(c, c, 7, stride, 3, affine),
-  dil_conv_3x3: (c, stride, affine) => new DilConv(c, c, 3, stride, 2, 2, affine),
-  dil_conv_5x5: (c, stride, affine) => new DilConv(c, c, 5, stride, 4, 2, affine),
+  skip_connect: (c, stride, affine, pre) => (stride === 1 ? new nn.Identity() : new FactorizedReduce(c, c, affine, pre)),
+  sep_conv_3x3: (c, stride, affine, pre) => new SepConv(c, c, 3, stride, 1, affine, pre),
+  sep_conv_5x5: (c, stride, affine, pre) => new SepConv(c, c, 5, stride, 2, affine, pre),
+  sep_conv_7x7: (c, stride, affine, pre) => new SepConv(c, c, 7, stride, 3, affine, pre),
+  dil_conv_3x3: (c, stride, affine, pre) => new DilConv(c, c, 3, stride, 2, 2, affine, pre),
+  dil_conv_5x5: (c, stride, affine, pre) => new DilConv(c, c, 5, stride, 4, 2, affine, pre),
 };
 
 /** Builds a DARTS op; unknown names are a clear error listing the known ones. */
-export function createDartsOp(primitive: string, channels: number, stride: number, affine: boolean): nn.Module {
+export function createDartsOp(primitive: string, channels: number, stride: number, affine: boolean, preActivated = false): nn.Module {
   const make = DARTS_OPS[primitive];
   if (!make) throw new Error(`unknown DARTS op '${primitive}' (known: ${Object.keys(DARTS_OPS).join(', ')})`);
-  return make(channels, stride, affine);
+  return make(channels, stride, affine, preActivated);
 }
 
 /**
@@ -122,7 +143,7 @@ export function createDartsOp(primitive: string, channels: number, stride: numbe
  * reference MixedOp (so a pool's output scale is comparable to the convs').
  */
 export function createDartsSearchOp(primitive: string, channels: number, stride: number): nn.Module {
-  const op = createDartsOp(primitive, channels, stride, false);
+  const op = createDartsOp(primitive, channels, stride, false, true);
   if (primitive.includes('pool')) return new nn.Sequential(op, new nn.BatchNorm2d(channels, { affine: false }));
   return op;
 }

@@ -6,6 +6,7 @@ import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import { deriveDartsGenotype } from '../derive.js';
 import type { CellWeights, MixedEdgeModule, Mixing, SearchSpace, Supernet, SupernetOptions } from '../types.js';
+import { accumulate, mixedEdgeOutput } from './cell-sum.js';
 import { createDartsSearchOp, FactorizedReduce, ReLUConvBN } from './darts-ops.js';
 import { DARTS_PRIMITIVES, type DartsGenotype, dartsGenotypeToJSON, formatDartsGenotype, parseDartsGenotype } from './darts-genotype.js';
 
@@ -54,15 +55,15 @@ export class DartsSearchCell extends nn.Module {
     for (let i = 0; i < this.steps; i++) {
       let node: Tensor | null = null;
       for (let j = 0; j < states.length; j++) {
-        const e = offset + j;
-        let out = (this.edges.at(e) as MixedEdgeModule).forward(states[j]!, w.ops.select(0, e), w.active[e]!);
-        if (w.edges) out = out.mul(w.edges.select(0, e));
-        node = node === null ? out : node.add(out);
+        const out = mixedEdgeOutput(this.edges.at(offset + j) as MixedEdgeModule, states[j]!, w, offset + j);
+        node = node === null ? out : accumulate(node, out);
       }
       offset += states.length;
       states.push(node!);
     }
-    return torch.cat(states.slice(-this.multiplier), 1);
+    const output = torch.cat(states.slice(-this.multiplier), 1);
+    for (const s of states) s.dispose();
+    return output;
   }
 }
 
@@ -97,10 +98,14 @@ export class DartsSupernet extends nn.Module implements Supernet {
     for (const cell of this.cells) {
       const c = cell as DartsSearchCell;
       const s2 = c.forward(s0, s1, c.reduction ? weights.reduce! : weights.normal!);
+      if (s0 !== s1) s0.dispose();
       [s0, s1] = [s1, s2];
     }
     const pooled = this.globalPooling.forward(s1);
-    return this.classifier.forward(pooled.flatten(1));
+    const flat = pooled.flatten(1);
+    const logits = this.classifier.forward(flat);
+    for (const t of [s0, s1, pooled, flat]) t.dispose();
+    return logits;
   }
 }
 

@@ -3,21 +3,21 @@
 // a BN after it (unlike the DARTS supernet), identity skips.
 import * as nn from '../../nn/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { Zero } from './darts-ops.js';
+import { type ExpectsReLUInput, Zero } from './darts-ops.js';
 
 export interface BnOptions {
   affine: boolean;
   trackRunningStats: boolean;
 }
 
-export class Nb201ReLUConvBN extends nn.Module {
+export class Nb201ReLUConvBN extends nn.Module implements ExpectsReLUInput {
   readonly op: nn.Sequential;
-  constructor(cIn: number, cOut: number, kernel: number, stride: number, padding: number, bn: BnOptions) {
+  constructor(cIn: number, cOut: number, kernel: number, stride: number, padding: number, bn: BnOptions, readonly expectsReLUInput = false) {
     super();
     this.op = this.registerModule(
       'op',
       new nn.Sequential(
-        new nn.ReLU(),
+        ...(expectsReLUInput ? [] : [new nn.ReLU()]),
         new nn.Conv2d(cIn, cOut, kernel, { stride, padding, bias: !bn.affine }),
         new nn.BatchNorm2d(cOut, { affine: bn.affine, trackRunningStats: bn.trackRunningStats }),
       ),
@@ -47,14 +47,18 @@ export class ResNetBasicBlock extends nn.Module {
     }
   }
   forward(x: Tensor): Tensor {
-    const block = this.conv_b.forward(this.conv_a.forward(x));
+    const a = this.conv_a.forward(x);
+    const block = this.conv_b.forward(a);
     const residual = this.downsample ? this.downsample.forward(x) : x;
-    return residual.add(block);
+    const out = residual.add(block);
+    for (const t of [a, block]) t.dispose();
+    if (residual !== x) residual.dispose();
+    return out;
   }
 }
 
 /** Builds an NB201 cell op (cell edges keep channels and resolution: stride 1, C in = C out). */
-export function createNb201Op(primitive: string, channels: number, stride: number, bn: BnOptions): nn.Module {
+export function createNb201Op(primitive: string, channels: number, stride: number, bn: BnOptions, preActivated = false): nn.Module {
   if (stride !== 1) throw new Error(`NAS-Bench-201 cell ops have stride 1, got ${stride}`);
   switch (primitive) {
     case 'none':
@@ -62,9 +66,9 @@ export function createNb201Op(primitive: string, channels: number, stride: numbe
     case 'skip_connect':
       return new nn.Identity();
     case 'nor_conv_1x1':
-      return new Nb201ReLUConvBN(channels, channels, 1, 1, 0, bn);
+      return new Nb201ReLUConvBN(channels, channels, 1, 1, 0, bn, preActivated);
     case 'nor_conv_3x3':
-      return new Nb201ReLUConvBN(channels, channels, 3, 1, 1, bn);
+      return new Nb201ReLUConvBN(channels, channels, 3, 1, 1, bn, preActivated);
     case 'avg_pool_3x3':
       return new nn.AvgPool2d(3, { stride: 1, padding: 1, countIncludePad: false });
     default:

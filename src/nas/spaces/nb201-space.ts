@@ -5,6 +5,7 @@ import * as nn from '../../nn/index.js';
 import type { Tensor } from '../../torch/index.js';
 import { deriveNb201 } from '../derive.js';
 import type { CellWeights, MixedEdgeModule, Mixing, SearchSpace, Supernet, SupernetOptions } from '../types.js';
+import { accumulate, mixedEdgeOutput } from './cell-sum.js';
 import { NB201_OPS, type Nb201Genotype, formatNb201, nb201ToJSON, parseNb201 } from './nb201-genotype.js';
 import { type BnOptions, createNb201Op, ResNetBasicBlock } from './nb201-ops.js';
 
@@ -23,7 +24,7 @@ export class Nb201SearchCell extends nn.Module {
     super();
     const edges: nn.Module[] = [];
     for (let i = 1; i < maxNodes; i++) {
-      for (let j = 0; j < i; j++) edges.push(mixing.createEdge(primitives, (p, c, s) => createNb201Op(p, c, s, bn), channels, 1));
+      for (let j = 0; j < i; j++) edges.push(mixing.createEdge(primitives, (p, c, s) => createNb201Op(p, c, s, bn, true), channels, 1));
     }
     this.edges = this.registerModule('edges', new nn.ModuleList(edges));
   }
@@ -34,12 +35,12 @@ export class Nb201SearchCell extends nn.Module {
     for (let i = 1; i < this.maxNodes; i++) {
       let node: Tensor | null = null;
       for (let j = 0; j < i; j++, e++) {
-        let out = (this.edges.at(e) as MixedEdgeModule).forward(nodes[j]!, w.ops.select(0, e), w.active[e]!);
-        if (w.edges) out = out.mul(w.edges.select(0, e));
-        node = node === null ? out : node.add(out);
+        const out = mixedEdgeOutput(this.edges.at(e) as MixedEdgeModule, nodes[j]!, w, e);
+        node = node === null ? out : accumulate(node, out);
       }
       nodes.push(node!);
     }
+    for (const n of nodes.slice(1, -1)) n.dispose();
     return nodes[nodes.length - 1]!;
   }
 }
@@ -76,10 +77,16 @@ export class Nb201Supernet extends nn.Module implements Supernet {
   forward(x: Tensor, weights: Record<string, CellWeights>): Tensor {
     let feature = this.stem.forward(x);
     for (const cell of this.cells) {
-      feature = cell instanceof Nb201SearchCell ? cell.forward(feature, weights.cell!) : (cell as nn.Module).forward(feature);
+      const next = cell instanceof Nb201SearchCell ? cell.forward(feature, weights.cell!) : (cell as nn.Module).forward(feature);
+      feature.dispose();
+      feature = next;
     }
     const out = this.lastact.forward(feature);
-    return this.classifier.forward(this.globalPooling.forward(out).flatten(1));
+    const pooled = this.globalPooling.forward(out);
+    const flat = pooled.flatten(1);
+    const logits = this.classifier.forward(flat);
+    for (const t of [feature, out, pooled, flat]) t.dispose();
+    return logits;
   }
 }
 

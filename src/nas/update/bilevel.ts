@@ -5,7 +5,7 @@
 // derivative with finite differences (Eq. 8), or computes it exactly by double backward.
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { applyArchGradients, assertFiniteLoss, type StepContext, type StepStats, supernetLoss, weightStep } from './common.js';
+import { applyArchGradients, assertFiniteLoss, type StepContext, type StepStats, supernetLoss, weightStep, withFrozenWeights } from './common.js';
 
 export interface Update {
   readonly name: string;
@@ -48,10 +48,12 @@ export function bilevel(opts: BilevelOptions): Update {
 /** g = ∇α L_val(w, α); weight gradients are not computed at all. */
 export function firstOrderArchStep(ctx: StepContext, batch: { x: Tensor; y: Tensor }): { loss: number; correct: number } {
   return torch.tidy(() => {
-    const { loss, correct } = supernetLoss(ctx, batch, true);
+    const { loss, correct, grads } = withFrozenWeights(ctx.weights, () => {
+      const { loss, correct } = supernetLoss(ctx, batch, true);
+      return { loss, correct, grads: torch.autograd.grad([loss], ctx.archParams, { allowUnused: true }) };
+    });
     const lossValue = loss.item();
     assertFiniteLoss(lossValue, 'validation');
-    const grads = torch.autograd.grad([loss], ctx.archParams, { allowUnused: true });
     applyArchGradients(ctx, grads);
     return { loss: lossValue, correct: correct.item() };
   });
@@ -117,8 +119,10 @@ function finiteDifferenceMixedHvp(ctx: StepContext, v: Tensor[], saved: Tensor[]
   const gradAt = (sign: 1 | -1): Tensor[] =>
     torch.tidy(() => {
       torch.noGrad(() => W.forEach((p, i) => p.copy_(saved[i]!).add_(v[i]!, { alpha: sign * eps })));
-      const { loss } = supernetLoss(ctx, ctx.trainBatch, true);
-      return torch.autograd.grad([loss], ctx.archParams, { allowUnused: true }).map((g, i) => g ?? torch.zerosLike(ctx.archParams[i]!));
+      return withFrozenWeights(W, () => {
+        const { loss } = supernetLoss(ctx, ctx.trainBatch, true);
+        return torch.autograd.grad([loss], ctx.archParams, { allowUnused: true }).map((g, i) => g ?? torch.zerosLike(ctx.archParams[i]!));
+      });
     });
   const gPlus = gradAt(1);
   const gMinus = gradAt(-1);

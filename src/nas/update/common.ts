@@ -75,6 +75,20 @@ export function assertFiniteLoss(value: number, which: string): void {
   if (!Number.isFinite(value)) throw new NonFiniteLossError(which, value);
 }
 
+/**
+ * Runs `fn` with the weights marked as not requiring grad. Used when only ∇α is wanted: libtorch
+ * then neither computes weight gradients (for CPU depthwise convs the costliest part of backward)
+ * nor saves the activations that only weight gradients need, e.g. every conv's input.
+ */
+export function withFrozenWeights<T>(weights: Tensor[], fn: () => T): T {
+  for (const p of weights) p.requiresGrad_(false);
+  try {
+    return fn();
+  } finally {
+    for (const p of weights) p.requiresGrad_(true);
+  }
+}
+
 /** Writes `grads` into the arch params' .grad and lets the arch optimizer step. */
 export function applyArchGradients(ctx: StepContext, grads: (Tensor | null)[]): void {
   ctx.archParams.forEach((p, i) => {
