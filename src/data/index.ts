@@ -1,0 +1,10 @@
+// `import { data } from 'dnas'`: data sets, batched augmentation, loaders.
+export * from './dataset.js';
+export * from './augment.js';
+export * from './loader.js';
+export * from './registry.js';
+export { Rng } from './rng.js';
+export { makeSynthetic, type SyntheticOptions } from './synthetic.js';
+export { parseCifarRecords, loadCifar10, loadCifar100 } from './cifar.js';
+export { parseIdx, readIdxFile } from './idx.js';
+export { loadFashionMnist, loadMnist, FASHION_MNIST_DIR } from './mnist.js';

@@ -1,0 +1,35 @@
+// The two batch streams of a search, built from the configuration: the training set split by
+// `trainPortion` into a weight half and an architecture half, both augmented like DARTS' search.
+import * as data from '../data/index.js';
+import type { SearchConfig } from './config.js';
+import type { SearchData } from './search.js';
+
+export function openSearchData(cfg: SearchConfig): SearchData {
+  const full = data.loadDataset(cfg.dataset, { dataDir: cfg.dataDir, split: 'train' });
+  const dataset = data.limitDataset(full, cfg.trainLimit);
+  const size = data.datasetSize(dataset);
+  const [h, w, c] = data.imageShape(dataset);
+  if (h !== w) throw new Error(`${cfg.dataset}: images are ${h}×${w}; the search spaces need square images`);
+  const { train, valid } = data.dartsSplit(size, cfg.trainPortion);
+  if (train.length < cfg.batchSize || valid.length < cfg.batchSize) {
+    throw new Error(`${cfg.dataset}: ${size} training images split ${train.length}/${valid.length} cannot fill batches of ${cfg.batchSize}; lower --batch-size or raise --train-limit`);
+  }
+  const augment: data.AugmentOptions = {
+    cropPadding: data.defaultCropPadding(h),
+    horizontalFlip: true,
+    cutout: cfg.cutout,
+    mean: dataset.mean,
+    std: dataset.std,
+    memoryFormat: cfg.channelsLast ? 'channelsLast' : 'contiguous',
+  };
+  // Batches of 1 would break batch normalisation; otherwise the last partial batch is kept, as the reference does.
+  const dropLast = (n: number) => n % cfg.batchSize === 1;
+  const common = { batchSize: cfg.batchSize, shuffle: true, augment, train: true, device: cfg.device };
+  return {
+    inChannels: c,
+    numClasses: dataset.classes.length,
+    imageSize: h,
+    train: new data.DataLoader(dataset, train, { ...common, seed: 2 * cfg.seed + 1, dropLast: dropLast(train.length) }),
+    valid: new data.DataLoader(dataset, valid, { ...common, seed: 2 * cfg.seed + 2, dropLast: dropLast(valid.length) }),
+  };
+}
