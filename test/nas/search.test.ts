@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { resolveSearchConfig } from '../../src/cli/search-command.js';
+import { RunDir } from '../../src/cli/run-dir.js';
+import { loadCheckpoint } from '../../src/nas/checkpoint.js';
+import type { SearchConfig } from '../../src/nas/config.js';
+import { runSearch, type SearchEvent } from '../../src/nas/search.js';
+import { openSearchData } from '../../src/nas/search-data.js';
+import * as torch from '../../src/torch/index.js';
+
+function tinyConfig(overrides: Partial<SearchConfig> = {}): SearchConfig {
+  return { ...resolveSearchConfig({ dataset: 'synthetic', epochs: 2, batchSize: 16, initChannels: 4, layers: 3, threads: 1, seed: 3 }), ...overrides };
+}
+
+async function search(cfg: SearchConfig, dir: string, opts: { resume?: boolean; stopAfterSteps?: number } = {}) {
+  const run = new RunDir(dir);
+  run.create();
+  const events: SearchEvent[] = [];
+  let steps = 0;
+  const result = await runSearch(cfg, {
+    runDir: dir,
+    resume: opts.resume ?? false,
+    data: openSearchData(cfg),
+    onEvent: (e) => {
+      if (e.type === 'step') steps++;
+      events.push(e);
+      run.log(e);
+    },
+    logBytes: () => run.logBytes(),
+    truncateLog: (b) => run.truncateLog(b),
+    shouldStop: () => opts.stopAfterSteps !== undefined && steps >= opts.stopAfterSteps,
+  });
+  return { result, events };
+}
+
+function bytesOf(t: torch.Tensor): Buffer {
+  const d = t.data();
+  return Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+}
+
+describe('search loop', () => {
+  test('resumedRunEqualsUninterruptedRunBitForBit', async () => {
+    const cfg = tinyConfig();
+    const base = mkdtempSync(join(tmpdir(), 'dnas-search-'));
+    const whole = await search(cfg, join(base, 'whole'));
+    assert.equal(whole.result.interrupted, false);
+    // Stop mid-epoch (step 5 of 16) and at the epoch boundary, resuming each time.
+    const split = join(base, 'split');
+    const first = await search(cfg, split, { stopAfterSteps: 5 });
+    assert.equal(first.result.interrupted, true);
+    const second = await search(cfg, split, { resume: true, stopAfterSteps: 11 });
+    assert.equal(second.result.interrupted, true);
+    const third = await search(cfg, split, { resume: true });
+    assert.equal(third.result.interrupted, false);
+    assert.equal(third.result.genotype, whole.result.genotype);
+
+    const a = loadCheckpoint<{ epoch: number }>(join(base, 'whole'));
+    const b = loadCheckpoint<{ epoch: number }>(split);
+    assert.equal(a.state.epoch, 2);
+    assert.deepEqual(Object.keys(b.tensors).sort(), Object.keys(a.tensors).sort());
+    for (const name of Object.keys(a.tensors)) assert.ok(bytesOf(a.tensors[name]!).equals(bytesOf(b.tensors[name]!)), `tensor ${name} differs`);
+    // The log of the resumed run reads like the uninterrupted one: same step events in order.
+    const steps = (dir: string) => readFileSync(join(dir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'step').map((e) => [e.epoch, e.step, e.trainLoss]);
+    assert.deepEqual(steps(split), steps(join(base, 'whole')));
+  });
+
+  test('searchLogsEpochsWithArchitectureWeightsAndGenotypes', async () => {
+    const cfg = tinyConfig({ epochs: 1, space: 'nb201', layers: 1, stepOrder: 'weights-first' });
+    const { result, events } = await search(cfg, mkdtempSync(join(tmpdir(), 'dnas-search-')));
+    const epoch = events.find((e) => e.type === 'epoch');
+    assert.ok(epoch && epoch.type === 'epoch');
+    assert.equal(epoch.archWeights.cell!.length, 6);
+    for (const row of epoch.archWeights.cell!) assert.ok(Math.abs(row.reduce((s, v) => s + v, 0) - 1) < 1e-6, 'softmax rows sum to 1');
+    assert.match(result.genotype, /^\|[a-z_0-9]+~0\|\+\|[a-z_0-9]+~0\|[a-z_0-9]+~1\|\+\|[a-z_0-9]+~0\|[a-z_0-9]+~1\|[a-z_0-9]+~2\|$/);
+    assert.equal(events.filter((e) => e.type === 'step').length, 16);
+  });
+
+  test('nonFiniteLossStopsWithAClearErrorAndKeepsTheLastCheckpoint', async () => {
+    const cfg = tinyConfig({ epochs: 2 });
+    const dir = mkdtempSync(join(tmpdir(), 'dnas-search-'));
+    const run = new RunDir(dir);
+    run.create();
+    const data = openSearchData(cfg);
+    // From the second epoch on, the training images are NaN: the loss turns NaN at once.
+    const train = data.train;
+    let calls = 0;
+    data.train = {
+      stepsPerEpoch: train.stepsPerEpoch,
+      state: () => train.state(),
+      restore: (s) => train.restore(s),
+      next: () => {
+        const b = train.next();
+        return ++calls > train.stepsPerEpoch ? { x: b.x.mul(Number.NaN), y: b.y } : b;
+      },
+    };
+    await assert.rejects(
+      runSearch(cfg, { runDir: dir, resume: false, data, onEvent: (e) => run.log(e), logBytes: () => run.logBytes(), truncateLog: (b) => run.truncateLog(b), shouldStop: () => false }),
+      /training loss became NaN: the search diverged; lower the learning rate/,
+    );
+    const ckpt = loadCheckpoint<{ epoch: number; step: number }>(dir);
+    assert.deepEqual([ckpt.state.epoch, ckpt.state.step], [1, 0]);
+    for (const [name, t] of Object.entries(ckpt.tensors)) {
+      if (t.dtype === 'float32') assert.ok(t.isfinite().all().item() === 1, `${name} is finite`);
+    }
+  });
+});
