@@ -3,6 +3,7 @@ import * as nn from '../../nn/index.js';
 import type { Tensor } from '../../torch/index.js';
 import type { MixedEdgeModule, OpFactory } from '../types.js';
 import { expectsReLUInput } from '../spaces/darts-ops.js';
+import { hasScaledOutput } from './scaled-output.js';
 
 export class WeightedSumEdge extends nn.Module implements MixedEdgeModule {
   readonly ops: nn.ModuleList;
@@ -19,11 +20,16 @@ export class WeightedSumEdge extends nn.Module implements MixedEdgeModule {
     for (const o of active) {
       const op = this.ops.at(o) as nn.Module;
       const input = expectsReLUInput(op) ? (relu ??= x.relu()) : x;
-      const out = op.forward(input);
       const w = opWeights.select(0, o);
-      const term = out.mul(w);
+      let term: Tensor;
+      if (hasScaledOutput(op)) {
+        term = op.forwardScaled(input, w);
+      } else {
+        const out = op.forward(input);
+        term = out.mul(w);
+        if (out !== input) out.dispose();
+      }
       w.dispose();
-      if (out !== input) out.dispose();
       if (sum === null) sum = term;
       else {
         const next: Tensor = sum.add(term);
