@@ -17,6 +17,7 @@ interface Case {
   batch: number;
   channelsLast: boolean;
   steps: number;
+  checkpointCells?: number;
 }
 
 function runCase(c: Case): void {
@@ -40,6 +41,7 @@ function runCase(c: Case): void {
   const ctx: StepContext = {
     net, space, mixing, arch, archParams, weights, trainBatch, nextValidBatch: () => validBatch,
     weightOptimizer, archOptimizer, lr: hp.lr, momentum: hp.momentum, weightDecay: hp.weightDecay, gradClip: hp.gradClip, updateArch: true,
+    checkpointCells: c.checkpointCells ?? 0,
   };
   const times: number[] = [];
   for (let s = 0; s < c.steps + 1; s++) {
@@ -50,7 +52,7 @@ function runCase(c: Case): void {
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)]!;
   console.log(JSON.stringify({
-    bench: 'search-step', space: c.space, method: c.method, order: c.order, batch: c.batch, channels_last: c.channelsLast,
+    bench: 'search-step', space: c.space, method: c.method, order: c.order, batch: c.batch, channels_last: c.channelsLast, checkpoint_cells: c.checkpointCells ?? 0,
     threads: torch.getNumThreads(), steps: times.length, ms_median: Math.round(median), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
   }));
 }
@@ -63,11 +65,13 @@ if (arg) {
   const steps = Number(process.env.DNAS_BENCH_STEPS ?? 3);
   const cases: Case[] = [
     { space: 'darts', method: 'darts', order: 1, batch: 64, channelsLast: true, steps },
+    { space: 'darts', method: 'darts', order: 1, batch: 64, channelsLast: true, steps, checkpointCells: 2 },
     { space: 'darts', method: 'darts', order: 2, batch: 64, channelsLast: true, steps },
+    { space: 'darts', method: 'darts', order: 2, batch: 64, channelsLast: true, steps, checkpointCells: 2 },
     { space: 'nb201', method: 'darts', order: 1, batch: 64, channelsLast: true, steps },
   ];
   for (const c of cases) {
-    if (only && `${c.space}-${c.order}` !== only) continue;
+    if (only && `${c.space}-${c.order}${c.checkpointCells ? `-ckpt${c.checkpointCells}` : ''}` !== only) continue;
     const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify(c)], { stdio: 'inherit' });
     if (r.status !== 0) process.exitCode = 1;
   }

@@ -46,6 +46,7 @@ interface SearchFlags {
   cutout?: number;
   threads?: number;
   channelsLast?: boolean;
+  checkpointCells?: number;
   nesterov?: boolean;
   stepOrder?: 'arch-first' | 'weights-first';
 }
@@ -84,6 +85,7 @@ export function resolveSearchConfig(flags: SearchFlags): SearchConfig {
   set('cutout', flags.cutout);
   set('numThreads', flags.threads);
   set('channelsLast', flags.channelsLast);
+  set('checkpointCells', flags.checkpointCells);
   set('nesterov', flags.nesterov);
   set('stepOrder', flags.stepOrder);
   return parseSearchConfig({
@@ -96,6 +98,7 @@ export function resolveSearchConfig(flags: SearchFlags): SearchConfig {
     device: 'cpu',
     cutout: 0,
     channelsLast: true,
+    checkpointCells: 0,
     numThreads: 0,
     ...(flags.preset === 'quick' ? QUICK_PRESET : {}),
     ...explicit,
@@ -198,6 +201,7 @@ export function searchCommand(): Command {
     .option('--train-limit <n>', 'use only the first N training images (0 = all)', int(0))
     .option('--cutout <n>', 'cutout hole size in pixels (0 = off)', int(0))
     .option('--threads <n>', 'CPU threads (default: all cores)', int(1))
+    .option('--checkpoint-cells <n>', 'recompute the first N cells during backward instead of storing them: less memory, more time (DARTS space)', int(0))
     .option('--no-channels-last', 'keep activations in contiguous (NCHW) memory instead of channels-last')
     .addHelpText(
       'after',

@@ -31,6 +31,8 @@ export const searchConfigSchema = z.strictObject({
   /** Cutout hole side in pixels (0 = off; the DARTS search default). */
   cutout: z.number().int().min(0),
   channelsLast: z.boolean(),
+  /** Leading supernet cells recomputed during backward instead of stored (0 = off). */
+  checkpointCells: z.number().int().min(0),
   numThreads: z.number().int().min(0),
 });
 

@@ -186,6 +186,7 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
           weightOptimizer, archOptimizer, lr,
           momentum: cfg.momentum, weightDecay: cfg.weightDecay, gradClip: cfg.gradClip,
           updateArch: epoch >= cfg.warmupEpochs,
+          checkpointCells: cfg.checkpointCells,
         };
         return update.step(ctx);
       });

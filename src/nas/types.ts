@@ -54,6 +54,11 @@ export interface SearchSpaceInfo {
 /** A supernet: weights are Module parameters; arch params are held outside and passed as weights. */
 export interface Supernet extends Module {
   forward(x: Tensor, weights: Record<string, CellWeights>): Tensor;
+  /**
+   * Optional memory-lean path: the loss and its gradients w.r.t. `inputs`, recomputing the first
+   * `cells` cells during backward instead of keeping their activations.
+   */
+  lossAndGradients?(x: Tensor, y: Tensor, weights: Record<string, CellWeights>, inputs: Tensor[], cells: number): { loss: Tensor; correct: number; grads: (Tensor | null)[] };
 }
 
 export interface SupernetOptions {

@@ -101,12 +101,126 @@ export class DartsSupernet extends nn.Module implements Supernet {
       if (s0 !== s1) s0.dispose();
       [s0, s1] = [s1, s2];
     }
-    const pooled = this.globalPooling.forward(s1);
-    const flat = pooled.flatten(1);
-    const logits = this.classifier.forward(flat);
-    for (const t of [s0, s1, pooled, flat]) t.dispose();
+    const logits = this.head(s1);
+    for (const t of [s0, s1]) t.dispose();
     return logits;
   }
+
+  private head(s: Tensor): Tensor {
+    const pooled = this.globalPooling.forward(s);
+    const flat = pooled.flatten(1);
+    const logits = this.classifier.forward(flat);
+    for (const t of [pooled, flat]) t.dispose();
+    return logits;
+  }
+
+  /**
+   * Cross-entropy on (x, y) and its gradients with respect to `inputs`, keeping no activations of
+   * the stem and the first `cells` cells: their outputs are computed without a graph, and each is
+   * recomputed with one during the backward pass (gradient checkpointing), segment by segment with
+   * autograd.grad. Exact up to float summation order; BN running statistics are updated once.
+   */
+  lossAndGradients(x: Tensor, y: Tensor, weights: Record<string, CellWeights>, inputs: Tensor[], cells: number): CheckpointedGradients {
+    const k = Math.min(Math.max(0, cells), this.cells.length);
+    const cellAt = (j: number) => this.cells.at(j) as DartsSearchCell;
+    const weightsOf = (c: DartsSearchCell) => (c.reduction ? weights.reduce! : weights.normal!);
+    const states: Tensor[] = [];
+    // The "real" forward of the checkpointed part: no graph, BN statistics updated as usual.
+    torch.noGrad(() => {
+      states.push(this.stem.forward(x));
+      for (let j = 0; j < k; j++) states.push(cellAt(j).forward(states[Math.max(0, j - 1)]!, states[j]!, weightsOf(cellAt(j))));
+    });
+    const recomputed = [this.stem, ...Array.from({ length: k }, (_, j) => cellAt(j))];
+    const bnStats = torch.noGrad(() => recomputed.flatMap((m) => m.buffers()).map((b) => [b, torch.keep(b.clone())] as const));
+    const grads: (Tensor | null)[] = inputs.map(() => null);
+    const addGrads = (gs: (Tensor | null)[], offset: number) => {
+      inputs.forEach((_, i) => {
+        const g = gs[offset + i];
+        if (!g) return;
+        const prev = grads[i];
+        grads[i] = prev ? torch.keep(prev.add(g)) : torch.keep(g);
+        prev?.dispose();
+      });
+    };
+    // Gradients flowing into each state S_j (S_0 = stem output, S_{j+1} = cell j's output).
+    const stateGrads: (Tensor | null)[] = states.map(() => null);
+    const addStateGrad = (j: number, g: Tensor | null) => {
+      if (!g) return;
+      const prev = stateGrads[j];
+      stateGrads[j] = torch.keep(prev ? prev.add(g) : g);
+      prev?.dispose();
+    };
+    const leaf = (t: Tensor) => t.detach().requiresGrad_(true);
+    let lossValue: Tensor;
+    let correct: number;
+    try {
+      // 1. The tail (cells k…L−1 and the classifier) with a graph, from detached S_{k−1}, S_k.
+      torch.tidy(() => {
+        const a = leaf(states[Math.max(0, k - 1)]!);
+        const b = k === 0 ? a : leaf(states[k]!);
+        let s0 = a;
+        let s1 = b;
+        for (let j = k; j < this.cells.length; j++) {
+          const s2 = cellAt(j).forward(s0, s1, weightsOf(cellAt(j)));
+          if (s0 !== s1 && s0 !== a && s0 !== b) s0.dispose();
+          [s0, s1] = [s1, s2];
+        }
+        const logits = this.head(s1);
+        const loss = torch.crossEntropy(logits, y);
+        lossValue = torch.keep(loss.detach());
+        correct = torch.noGrad(() => logits.argmax(1).eq(y).sum().item());
+        if (!Number.isFinite(lossValue.item())) return;
+        const stateInputs = k === 0 ? [a] : [a, b];
+        const gs = torch.autograd.grad([loss], [...stateInputs, ...inputs], { allowUnused: true });
+        if (k === 0) addStateGrad(0, gs[0]!);
+        else {
+          addStateGrad(k - 1, gs[0]!);
+          addStateGrad(k, gs[1]!);
+        }
+        addGrads(gs, stateInputs.length);
+      });
+      if (!Number.isFinite(lossValue!.item())) return { loss: lossValue!, correct: correct!, grads };
+      // 2. Each checkpointed cell, last to first: recompute with a graph, backpropagate into its inputs.
+      for (let j = k - 1; j >= 0; j--) {
+        torch.tidy(() => {
+          const g = stateGrads[j + 1];
+          if (!g) return;
+          const a = leaf(states[Math.max(0, j - 1)]!);
+          const b = j === 0 ? a : leaf(states[j]!);
+          const out = cellAt(j).forward(a, b, weightsOf(cellAt(j)));
+          const stateInputs = j === 0 ? [a] : [a, b];
+          const gs = torch.autograd.grad([out], [...stateInputs, ...inputs], { gradOutputs: [g], allowUnused: true });
+          if (j === 0) addStateGrad(0, gs[0]!);
+          else {
+            addStateGrad(j - 1, gs[0]!);
+            addStateGrad(j, gs[1]!);
+          }
+          addGrads(gs, stateInputs.length);
+        });
+      }
+      // 3. The stem.
+      torch.tidy(() => {
+        const g = stateGrads[0];
+        if (!g) return;
+        const out = this.stem.forward(x);
+        // With frozen weights (an architecture step) nothing asked for lies behind the stem.
+        if (out.requiresGrad) addGrads(torch.autograd.grad([out], inputs, { gradOutputs: [g], allowUnused: true }), 0);
+      });
+    } finally {
+      torch.noGrad(() => bnStats.forEach(([b, saved]) => b.copy_(saved)));
+      for (const [, saved] of bnStats) saved.dispose();
+      for (const t of [...states, ...stateGrads]) t?.dispose();
+    }
+    return { loss: lossValue!, correct: correct!, grads };
+  }
+}
+
+export interface CheckpointedGradients {
+  /** The loss (0-d, no graph). */
+  loss: Tensor;
+  correct: number;
+  /** Gradients aligned with `inputs` (null where the loss does not depend on one). */
+  grads: (Tensor | null)[];
 }
 
 export const dartsSpace: SearchSpace<DartsGenotype> = {

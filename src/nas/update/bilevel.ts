@@ -5,7 +5,7 @@
 // derivative with finite differences (Eq. 8), or computes it exactly by double backward.
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { applyArchGradients, assertFiniteLoss, type StepContext, type StepStats, supernetLoss, weightStep, withFrozenWeights } from './common.js';
+import { applyArchGradients, lossAndGradients, type StepContext, type StepStats, supernetLoss, weightStep } from './common.js';
 
 export interface Update {
   readonly name: string;
@@ -48,14 +48,9 @@ export function bilevel(opts: BilevelOptions): Update {
 /** g = ∇α L_val(w, α); weight gradients are not computed at all. */
 export function firstOrderArchStep(ctx: StepContext, batch: { x: Tensor; y: Tensor }): { loss: number; correct: number } {
   return torch.tidy(() => {
-    const { loss, correct, grads } = withFrozenWeights(ctx.weights, () => {
-      const { loss, correct } = supernetLoss(ctx, batch, true);
-      return { loss, correct, grads: torch.autograd.grad([loss], ctx.archParams, { allowUnused: true }) };
-    });
-    const lossValue = loss.item();
-    assertFiniteLoss(lossValue, 'validation');
-    applyArchGradients(ctx, grads);
-    return { loss: lossValue, correct: correct.item() };
+    const r = lossAndGradients(ctx, batch, { arch: true, weights: false }, 'validation');
+    applyArchGradients(ctx, r.archGrads);
+    return { loss: r.loss, correct: r.correct };
   });
 }
 
@@ -69,9 +64,7 @@ export function unrolledHypergradient(ctx: StepContext, validBatch: { x: Tensor;
     // 1. Virtual step w' = w − ξ(μ·m + ∇w L_train + λw), written into the weights in place: the
     //    reference builds a second network for it; overwriting and restoring is exact and cheaper.
     torch.tidy(() => {
-      const { loss } = supernetLoss(ctx, ctx.trainBatch, false);
-      assertFiniteLoss(loss.item(), 'training');
-      const gW = torch.autograd.grad([loss], W, { allowUnused: true });
+      const gW = lossAndGradients(ctx, ctx.trainBatch, { arch: false, weights: true }, 'training').weightGrads;
       torch.noGrad(() => {
         W.forEach((p, i) => {
           const state = ctx.weightOptimizer.state.get(p) as { momentum_buffer?: Tensor } | undefined;
@@ -87,14 +80,10 @@ export function unrolledHypergradient(ctx: StepContext, validBatch: { x: Tensor;
     //    (the virtual step's own forward above ran on the real network there too, and stays).
     savedBuffers = torch.noGrad(() => ctx.net.buffers().map((b) => torch.keep(b.clone())));
     const { dAlpha, v, lossValue, correctValue } = torch.tidy(() => {
-      const { loss, correct } = supernetLoss(ctx, validBatch, true);
-      const lossValue = loss.item();
-      assertFiniteLoss(lossValue, 'validation');
-      const g = torch.autograd.grad([loss], [...ctx.archParams, ...W], { allowUnused: true });
-      const nA = ctx.archParams.length;
-      const dAlpha = ctx.archParams.map((p, i) => g[i] ?? torch.zerosLike(p));
-      const v = W.map((p, i) => g[nA + i] ?? torch.zerosLike(p));
-      return { dAlpha, v, lossValue, correctValue: correct.item() };
+      const r = lossAndGradients(ctx, validBatch, { arch: true, weights: true }, 'validation');
+      const dAlpha = ctx.archParams.map((p, i) => r.archGrads[i] ?? torch.zerosLike(p));
+      const v = W.map((p, i) => r.weightGrads[i] ?? torch.zerosLike(p));
+      return { dAlpha, v, lossValue: r.loss, correctValue: r.correct };
     });
     torch.noGrad(() => {
       ctx.net.buffers().forEach((b, i) => b.copy_(savedBuffers[i]!));
@@ -119,10 +108,8 @@ function finiteDifferenceMixedHvp(ctx: StepContext, v: Tensor[], saved: Tensor[]
   const gradAt = (sign: 1 | -1): Tensor[] =>
     torch.tidy(() => {
       torch.noGrad(() => W.forEach((p, i) => p.copy_(saved[i]!).add_(v[i]!, { alpha: sign * eps })));
-      return withFrozenWeights(W, () => {
-        const { loss } = supernetLoss(ctx, ctx.trainBatch, true);
-        return torch.autograd.grad([loss], ctx.archParams, { allowUnused: true }).map((g, i) => g ?? torch.zerosLike(ctx.archParams[i]!));
-      });
+      const r = lossAndGradients(ctx, ctx.trainBatch, { arch: true, weights: false }, 'training');
+      return r.archGrads.map((g, i) => g ?? torch.zerosLike(ctx.archParams[i]!));
     });
   const gPlus = gradAt(1);
   const gMinus = gradAt(-1);

@@ -2,7 +2,7 @@
 import * as optim from '../../optim/index.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import type { ArchParams, Mixing, SearchSpaceInfo, Supernet } from '../types.js';
+import type { ArchParams, CellWeights, Mixing, SearchSpaceInfo, Supernet } from '../types.js';
 
 export interface Batch {
   x: Tensor;
@@ -29,6 +29,8 @@ export interface StepContext {
   gradClip: number;
   /** False during warm-up epochs: only weights learn. */
   updateArch: boolean;
+  /** Leading cells recomputed during backward instead of stored (0 = off): less memory, more time. */
+  checkpointCells?: number;
 }
 
 export interface StepStats {
@@ -51,17 +53,75 @@ export function supernetLoss(ctx: Pick<StepContext, 'net' | 'mixing' | 'arch' | 
   return { loss, correct };
 }
 
+export interface LossAndGradients {
+  loss: number;
+  correct: number;
+  /** ∇α, aligned with ctx.archParams (when asked for). */
+  archGrads: (Tensor | null)[];
+  /** ∇w, aligned with ctx.weights (when asked for). */
+  weightGrads: (Tensor | null)[];
+}
+
+/**
+ * The loss on a batch and only the gradients a step needs: ∇α, ∇w or both. With weights not
+ * wanted they are frozen (see withFrozenWeights); with ctx.checkpointCells the supernet recomputes
+ * its first cells during backward. Throws NonFiniteLossError on NaN/∞. Call inside tidy().
+ */
+export function lossAndGradients(ctx: StepContext, batch: Batch, wrt: { arch: boolean; weights: boolean }, which: string): LossAndGradients {
+  const run = () => {
+    const k = ctx.checkpointCells ?? 0;
+    if (k > 0 && ctx.net.lossAndGradients) {
+      const w = wrt.arch ? ctx.mixing.cellWeights(ctx.arch, ctx.space) : torch.noGrad(() => ctx.mixing.cellWeights(ctx.arch, ctx.space));
+      // The per-cell-type weights become leaves for the segments; their gradient is carried back to α at the end.
+      const leaves: Record<string, CellWeights> = {};
+      const leafList: Tensor[] = [];
+      const original: Tensor[] = [];
+      for (const [type, cw] of Object.entries(w)) {
+        const ops = wrt.arch ? cw.ops.detach().requiresGrad_(true) : cw.ops;
+        const edges = cw.edges && wrt.arch ? cw.edges.detach().requiresGrad_(true) : cw.edges;
+        leaves[type] = { ...cw, ops, edges };
+        if (wrt.arch) {
+          leafList.push(ops);
+          original.push(cw.ops);
+          if (edges && cw.edges) {
+            leafList.push(edges);
+            original.push(cw.edges);
+          }
+        }
+      }
+      const inputs = [...(wrt.weights ? ctx.weights : []), ...leafList];
+      const r = ctx.net.lossAndGradients(batch.x, batch.y, leaves, inputs, k);
+      const lossValue = r.loss.item();
+      assertFiniteLoss(lossValue, which);
+      const nW = wrt.weights ? ctx.weights.length : 0;
+      let archGrads: (Tensor | null)[] = [];
+      if (wrt.arch) {
+        const gradOutputs = leafList.map((l, i) => r.grads[nW + i] ?? torch.zerosLike(l));
+        archGrads = torch.autograd.grad(original, ctx.archParams, { gradOutputs, allowUnused: true });
+      }
+      return { loss: lossValue, correct: r.correct, archGrads, weightGrads: r.grads.slice(0, nW) };
+    }
+    const { loss, correct } = supernetLoss(ctx, batch, wrt.arch);
+    const lossValue = loss.item();
+    assertFiniteLoss(lossValue, which);
+    const inputs = [...(wrt.arch ? ctx.archParams : []), ...(wrt.weights ? ctx.weights : [])];
+    const g = torch.autograd.grad([loss], inputs, { allowUnused: true });
+    const nA = wrt.arch ? ctx.archParams.length : 0;
+    return { loss: lossValue, correct: correct.item(), archGrads: g.slice(0, nA), weightGrads: g.slice(nA) };
+  };
+  return wrt.weights ? run() : withFrozenWeights(ctx.weights, run);
+}
+
 /** One SGD step on the training batch with gradient-norm clipping (the reference's weight step). */
 export function weightStep(ctx: StepContext): { loss: number; correct: number } {
   return torch.tidy(() => {
-    const { loss, correct } = supernetLoss(ctx, ctx.trainBatch, false);
-    const lossValue = loss.item();
-    assertFiniteLoss(lossValue, 'training');
-    ctx.weightOptimizer.zeroGrad();
-    loss.backward();
+    const r = lossAndGradients(ctx, ctx.trainBatch, { arch: false, weights: true }, 'training');
+    ctx.weights.forEach((p, i) => {
+      p.grad = r.weightGrads[i] ?? null;
+    });
     optim.clipGradNorm(ctx.weights, ctx.gradClip);
     ctx.weightOptimizer.step();
-    return { loss: lossValue, correct: correct.item() };
+    return { loss: r.loss, correct: r.correct };
   });
 }
 
