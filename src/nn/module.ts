@@ -130,12 +130,15 @@ export abstract class Module {
             let x = t.to({ device: o.device, dtype: floating ? o.dtype : undefined });
             if (o.memoryFormat && o.memoryFormat !== 'preserve' && x.ndim === 4) {
               const y = x.contiguous(o.memoryFormat);
-              if (x !== t) x.dispose();
+              x.dispose();
               x = y;
             }
-            return x === t ? t : x.detach();
+            // A fresh leaf; the intermediate handles are released here, or they would pin the old
+            // storages until the process exits (handles have no finalizer).
+            const leaf = x.detach();
+            x.dispose();
+            return leaf;
           });
-          if (converted === t) continue;
           torch.keep(converted);
           if (kind === '_parameters') converted.requiresGrad_(true);
           m[kind].set(name, converted);
@@ -147,10 +150,19 @@ export abstract class Module {
     return this;
   }
 
+  /** Parameters and buffers under their dotted names, in PyTorch's order: each module's own parameters, then its buffers, then its children's. */
   stateDict(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    for (const [name, t] of this.namedParameters()) out[name] = t;
-    for (const [name, t] of this.namedBuffers()) out[name] = t;
+    const seen = new Set<Tensor>();
+    for (const [modName, m] of this.namedModules()) {
+      for (const kind of ['_parameters', '_buffers'] as const) {
+        for (const [name, t] of m[kind]) {
+          if (!t || seen.has(t)) continue;
+          seen.add(t);
+          out[modName ? `${modName}.${name}` : name] = t;
+        }
+      }
+    }
     return out;
   }
 

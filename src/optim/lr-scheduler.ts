@@ -14,7 +14,10 @@ export abstract class EpochScheduler implements LRScheduler {
   lastEpoch = 0;
   protected readonly baseLrs: number[];
   constructor(protected readonly optimizer: Optimizer) {
-    this.baseLrs = optimizer.paramGroups.map((g) => (g.initialLr as number | undefined) ?? g.lr);
+    // As PyTorch: the first schedule records each group's lr as initialLr when it is created (not
+    // when the optimizer is), and later schedules on the same optimizer start from that value.
+    for (const g of optimizer.paramGroups) g.initialLr ??= g.lr;
+    this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr as number);
     this.apply();
   }
   protected abstract lrAt(baseLr: number, epoch: number): number;

@@ -24,7 +24,6 @@ export abstract class Optimizer {
     const groups = (params.length > 0 && !(params[0] instanceof torch.Tensor) ? params : [{ params }]) as Partial<ParamGroup>[];
     if (groups.length === 0 || groups.every((g) => !g.params || g.params.length === 0)) throw new Error(`${this.constructor.name}: got an empty parameter list`);
     this.paramGroups = groups.map((g) => ({ ...defaults, ...g, params: [...(g.params ?? [])] }) as ParamGroup);
-    for (const g of this.paramGroups) (g as Record<string, unknown>).initialLr ??= g.lr;
   }
 
   /** Applies one update to every parameter that has a gradient. */
