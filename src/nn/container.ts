@@ -31,7 +31,7 @@ export class Sequential extends Module {
     let y = x;
     for (const m of this.items) {
       const next = m.forward(y);
-      if (y !== x && next !== y) y.dispose();
+      if (y !== x && next !== y && !y.kept) y.dispose();
       y = next;
     }
     return y;
