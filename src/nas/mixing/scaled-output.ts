@@ -53,7 +53,7 @@ export function sequentialScaled(seq: nn.Sequential, x: Tensor, scale: Tensor): 
   let y = x;
   for (let i = 0; i < seq.length - 1; i++) {
     const next = seq.at(i).forward(y);
-    if (y !== x && next !== y) y.dispose();
+    if (y !== x && next !== y && !y.kept) y.dispose();
     y = next;
   }
   const out = batchNormScaled(last, y, scale);
