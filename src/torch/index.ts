@@ -9,3 +9,4 @@ export * as autograd from './autograd.js';
 export { manualSeed, getRngState, setRngState, setNumThreads, getNumThreads, memory, cuda } from './runtime.js';
 export { save, load, loadFile, serialize, deserialize, writeFileAtomic } from './safetensors.js';
 export * from './ops.js';
+export * as testing from './testing.js';
