@@ -28,15 +28,6 @@ void account(napi_env env, int64_t delta) {
 
 napi_env g_env = nullptr;
 
-void finalizeBox(Napi::Env env, Box* box) {
-  if (box->live) {
-    g_liveTensors--;
-    g_liveBytes -= box->bytes;
-    account(env, -box->bytes);
-  }
-  delete box;
-}
-
 }  // namespace
 
 void release(Box* box) {
@@ -57,7 +48,7 @@ Napi::Value wrap(Napi::Env env, at::Tensor t) {
   g_liveTensors++;
   g_liveBytes += box->bytes;
   account(env, box->bytes);
-  return Napi::External<Box>::New(env, box, finalizeBox);
+  return Napi::External<Box>::New(env, box);
 }
 
 Napi::Value wrapOptional(Napi::Env env, const at::Tensor& t) {
@@ -152,8 +143,14 @@ at::TensorOptions optionsArg(const Napi::CallbackInfo& info, size_t dtypeIndex, 
 
 // ---- ops on the handle itself --------------------------------------------------------------
 
+// Frees the tensor now. An untracked box is deleted with it: the JS side drops the handle on
+// dispose and never passes it again.
 DNAS_FN(dispose) {
-  if (info[0].IsExternal()) release(info[0].As<Napi::External<Box>>().Data());
+  if (info[0].IsExternal()) {
+    auto* box = info[0].As<Napi::External<Box>>().Data();
+    release(box);
+    delete box;
+  }
   return info.Env().Undefined();
 }
 

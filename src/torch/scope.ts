@@ -7,6 +7,8 @@ export interface Scoped {
   kept: boolean;
   readonly isDisposed: boolean;
   dispose(): void;
+  /** Hands the object to the garbage collector's care (a finalizer), once no scope will dispose it. */
+  makeCollectable(): void;
 }
 
 const scopes: Scoped[][] = [];
@@ -15,11 +17,13 @@ const scopes: Scoped[][] = [];
 export function track(t: Scoped): void {
   const n = scopes.length;
   if (n !== 0) scopes[n - 1]!.push(t);
+  else t.makeCollectable();
 }
 
 /** Exempts tensors from every enclosing tidy scope; they live until disposed or collected. */
 export function keep<T extends Scoped>(t: T): T {
   t.kept = true;
+  t.makeCollectable();
   return t;
 }
 
@@ -61,8 +65,9 @@ export function tidy<T>(fn: () => T): T {
   const parent = scopes.length ? scopes[scopes.length - 1]! : null;
   for (const t of scope) {
     if (t.kept || t.isDisposed) continue;
-    if (survivors.has(t)) parent?.push(t);
-    else t.dispose();
+    if (!survivors.has(t)) t.dispose();
+    else if (parent) parent.push(t);
+    else t.makeCollectable();
   }
   return result;
 }
