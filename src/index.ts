@@ -1,2 +1,6 @@
-// dnas public API.
+// dnas public API: `import { torch, nn, optim, data, nas } from 'dnas'`.
 export * as torch from './torch/index.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * as data from './data/index.js';
+export * as nas from './nas/index.js';
