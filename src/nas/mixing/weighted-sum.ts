@@ -3,7 +3,6 @@ import * as nn from '../../nn/index.js';
 import type { Tensor } from '../../torch/index.js';
 import type { MixedEdgeModule, OpFactory } from '../types.js';
 import { expectsReLUInput } from '../spaces/darts-ops.js';
-import { hasScaledOutput } from './scaled-output.js';
 
 export class WeightedSumEdge extends nn.Module implements MixedEdgeModule {
   readonly ops: nn.ModuleList;
@@ -21,14 +20,9 @@ export class WeightedSumEdge extends nn.Module implements MixedEdgeModule {
       const op = this.ops.at(o) as nn.Module;
       const input = expectsReLUInput(op) ? (relu ??= x.relu()) : x;
       const w = opWeights.select(0, o);
-      let term: Tensor;
-      if (hasScaledOutput(op)) {
-        term = op.forwardScaled(input, w);
-      } else {
-        const out = op.forward(input);
-        term = out.mul(w);
-        if (out !== input) out.dispose();
-      }
+      const out = op.forward(input);
+      const term = out.mul(w);
+      if (out !== input) out.dispose();
       w.dispose();
       if (sum === null) sum = term;
       else {

@@ -5,7 +5,6 @@
 import * as nn from '../../nn/index.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { batchNormScaled, type ScaledOutput, sequentialScaled } from '../mixing/scaled-output.js';
 
 /** ReLU → Conv(k, stride, padding) → BN: the reference's ReLUConvBN. */
 /**
@@ -22,7 +21,7 @@ export function expectsReLUInput(m: unknown): boolean {
 
 const leadingReLU = (preActivated: boolean): nn.Module[] => (preActivated ? [] : [new nn.ReLU()]);
 
-export class ReLUConvBN extends nn.Module implements ExpectsReLUInput, ScaledOutput {
+export class ReLUConvBN extends nn.Module implements ExpectsReLUInput {
   readonly op: nn.Sequential;
   constructor(cIn: number, cOut: number, kernel: number, stride: number, padding: number, affine: boolean, readonly expectsReLUInput = false) {
     super();
@@ -31,13 +30,10 @@ export class ReLUConvBN extends nn.Module implements ExpectsReLUInput, ScaledOut
   forward(x: Tensor): Tensor {
     return this.op.forward(x);
   }
-  forwardScaled(x: Tensor, scale: Tensor): Tensor {
-    return sequentialScaled(this.op, x, scale);
-  }
 }
 
 /** Depthwise dilated conv then pointwise conv, applied once. */
-export class DilConv extends nn.Module implements ExpectsReLUInput, ScaledOutput {
+export class DilConv extends nn.Module implements ExpectsReLUInput {
   readonly op: nn.Sequential;
   constructor(cIn: number, cOut: number, kernel: number, stride: number, padding: number, dilation: number, affine: boolean, readonly expectsReLUInput = false) {
     super();
@@ -54,13 +50,10 @@ export class DilConv extends nn.Module implements ExpectsReLUInput, ScaledOutput
   forward(x: Tensor): Tensor {
     return this.op.forward(x);
   }
-  forwardScaled(x: Tensor, scale: Tensor): Tensor {
-    return sequentialScaled(this.op, x, scale);
-  }
 }
 
 /** The separable block applied twice; only the first depthwise conv carries the stride. */
-export class SepConv extends nn.Module implements ExpectsReLUInput, ScaledOutput {
+export class SepConv extends nn.Module implements ExpectsReLUInput {
   readonly op: nn.Sequential;
   constructor(cIn: number, cOut: number, kernel: number, stride: number, padding: number, affine: boolean, readonly expectsReLUInput = false) {
     super();
@@ -81,9 +74,6 @@ export class SepConv extends nn.Module implements ExpectsReLUInput, ScaledOutput
   forward(x: Tensor): Tensor {
     return this.op.forward(x);
   }
-  forwardScaled(x: Tensor, scale: Tensor): Tensor {
-    return sequentialScaled(this.op, x, scale);
-  }
 }
 
 /** The 'none' op: zeros of the output's shape (strided like the op it stands for). */
@@ -101,7 +91,7 @@ export class Zero extends nn.Module {
  * Halves the resolution without losing every other pixel: two stride-2 1×1 convs, the second on
  * the input shifted by one pixel, concatenated on channels.
  */
-export class FactorizedReduce extends nn.Module implements ExpectsReLUInput, ScaledOutput {
+export class FactorizedReduce extends nn.Module implements ExpectsReLUInput {
   readonly relu: nn.Module;
   readonly conv_1: nn.Conv2d;
   readonly conv_2: nn.Conv2d;
@@ -115,18 +105,12 @@ export class FactorizedReduce extends nn.Module implements ExpectsReLUInput, Sca
     this.bn = this.registerModule('bn', new nn.BatchNorm2d(cOut, { affine }));
   }
   forward(x: Tensor): Tensor {
-    return this.run(x, null);
-  }
-  forwardScaled(x: Tensor, scale: Tensor): Tensor {
-    return this.run(x, scale);
-  }
-  private run(x: Tensor, scale: Tensor | null): Tensor {
     const r = this.relu.forward(x);
     const shifted = r.slice(2, 1).slice(3, 1);
     const a = this.conv_1.forward(r);
     const b = this.conv_2.forward(shifted);
     const joined = torch.cat([a, b], 1);
-    const out = scale && !this.bn.affine ? batchNormScaled(this.bn, joined, scale) : this.bn.forward(joined);
+    const out = this.bn.forward(joined);
     for (const t of [shifted, a, b, joined]) t.dispose();
     if (r !== x) r.dispose();
     return out;
@@ -160,22 +144,6 @@ export function createDartsOp(primitive: string, channels: number, stride: numbe
  */
 export function createDartsSearchOp(primitive: string, channels: number, stride: number): nn.Module {
   const op = createDartsOp(primitive, channels, stride, false, true);
-  if (primitive.includes('pool')) return new PoolBN(op, channels);
+  if (primitive.includes('pool')) return new nn.Sequential(op, new nn.BatchNorm2d(channels, { affine: false }));
   return op;
-}
-
-/** A pooling op followed by the supernet's non-affine BN (registered as '0' and '1' like nn.Sequential). */
-export class PoolBN extends nn.Module implements ScaledOutput {
-  readonly op: nn.Sequential;
-  constructor(pool: nn.Module, channels: number) {
-    super();
-    this.op = new nn.Sequential(pool, new nn.BatchNorm2d(channels, { affine: false }));
-    for (const [name, m] of this.op.namedChildren()) this.registerModule(name, m);
-  }
-  forward(x: Tensor): Tensor {
-    return this.op.forward(x);
-  }
-  forwardScaled(x: Tensor, scale: Tensor): Tensor {
-    return sequentialScaled(this.op, x, scale);
-  }
 }

@@ -4,14 +4,13 @@
 import * as nn from '../../nn/index.js';
 import type { Tensor } from '../../torch/index.js';
 import { type ExpectsReLUInput, Zero } from './darts-ops.js';
-import { type ScaledOutput, sequentialScaled } from '../mixing/scaled-output.js';
 
 export interface BnOptions {
   affine: boolean;
   trackRunningStats: boolean;
 }
 
-export class Nb201ReLUConvBN extends nn.Module implements ExpectsReLUInput, ScaledOutput {
+export class Nb201ReLUConvBN extends nn.Module implements ExpectsReLUInput {
   readonly op: nn.Sequential;
   constructor(cIn: number, cOut: number, kernel: number, stride: number, padding: number, bn: BnOptions, readonly expectsReLUInput = false) {
     super();
@@ -26,9 +25,6 @@ export class Nb201ReLUConvBN extends nn.Module implements ExpectsReLUInput, Scal
   }
   forward(x: Tensor): Tensor {
     return this.op.forward(x);
-  }
-  forwardScaled(x: Tensor, scale: Tensor): Tensor {
-    return sequentialScaled(this.op, x, scale);
   }
 }
 
