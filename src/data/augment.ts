@@ -16,25 +16,40 @@ export interface AugmentOptions {
   memoryFormat?: 'channelsLast' | 'contiguous';
 }
 
+/**
+ * Crops (and optionally mirrors) every image of an N×C×H×W batch with one gather per axis: image
+ * n's output row i is padded row dy[n] + i, its column j is padded column dx[n] + j (or
+ * dx[n] + W − 1 − j when mirrored). One pass over the batch instead of a crop, a stack and a flip
+ * per image (which measured ~5,000 images per CPU-second, below what a search step consumes).
+ */
+export function cropAndFlip(x: Tensor, padding: number, flip: boolean): Tensor {
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  return torch.tidy(() => {
+    const padded = padding > 0 ? torch.pad(x, [padding, padding, padding, padding]) : x;
+    const offsets = padding > 0 ? torch.randint(0, 2 * padding + 1, [n, 2]) : torch.zeros([n, 2], { dtype: 'int64' });
+    const dy = offsets.select(1, 0).view([n, 1]);
+    const dx = offsets.select(1, 1).view([n, 1]);
+    const rows = dy.add(torch.arange(h).view([1, h]));
+    let cols = dx.add(torch.arange(w).view([1, w]));
+    if (flip) {
+      const mirrored = dx.add(torch.arange(w - 1, -1, -1).view([1, w]));
+      cols = mirrored.where(torch.rand([n, 1]).lt(0.5), cols);
+    }
+    const wp = w + 2 * padding;
+    const byRows = padded.gather(2, rows.view([n, 1, h, 1]).expand(n, c, h, wp));
+    return byRows.gather(3, cols.view([n, 1, 1, w]).expand(n, c, h, w));
+  });
+}
+
 /** Random crops of an N×C×H×W batch: pad by `padding` zeros, take an H×W window per image. */
 export function randomCrop(x: Tensor, padding: number): Tensor {
   if (padding <= 0) return x.clone();
-  const [n, , h, w] = x.shape as [number, number, number, number];
-  return torch.tidy(() => {
-    const padded = torch.pad(x, [padding, padding, padding, padding]);
-    const offsets = torch.randint(0, 2 * padding + 1, [n, 2]).tolist() as number[][];
-    const crops = offsets.map(([dy, dx], i) => padded.select(0, i).narrow(1, dy!, h).narrow(2, dx!, w));
-    return torch.stack(crops, 0);
-  });
+  return cropAndFlip(x, padding, false);
 }
 
 /** Flips each image left-right with probability 1/2. */
 export function randomHorizontalFlip(x: Tensor): Tensor {
-  return torch.tidy(() => {
-    const n = x.shape[0]!;
-    const flip = torch.rand([n, 1, 1, 1]).lt(0.5);
-    return x.flip(3).where(flip, x);
-  });
+  return cropAndFlip(x, 0, true);
 }
 
 /**
@@ -63,8 +78,9 @@ export function augmentBatch(images: Tensor, o: AugmentOptions, train: boolean):
     const c = images.shape[3]!;
     // N×H×W×C viewed as N×C×H×W is already channels-last in memory: no copy.
     let x = images.permute(0, 3, 1, 2).to('float32').div(255);
-    if (train && (o.cropPadding ?? 0) > 0) x = randomCrop(x, o.cropPadding!);
-    if (train && o.horizontalFlip) x = randomHorizontalFlip(x);
+    const pad = train ? (o.cropPadding ?? 0) : 0;
+    const flip = train && (o.horizontalFlip ?? false);
+    if (pad > 0 || flip) x = cropAndFlip(x, pad, flip);
     const mean = torch.tensor([...o.mean]).view([1, c, 1, 1]);
     const std = torch.tensor([...o.std]).view([1, c, 1, 1]);
     x = x.sub(mean).div(std);
