@@ -129,7 +129,7 @@ async function search(flags: SearchFlags, cmd: Command): Promise<void> {
     if (existsSync(dir.logPath)) dir.truncateLog(0);
   }
 
-  const data = openSearchData(cfg);
+  const data = await openSearchData(cfg);
   let stop = false;
   const onSigint = () => {
     if (stop) process.exit(130);

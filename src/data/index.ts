@@ -8,3 +8,4 @@ export { makeSynthetic, type SyntheticOptions } from './synthetic.js';
 export { parseCifarRecords, loadCifar10, loadCifar100 } from './cifar.js';
 export { parseIdx, readIdxFile } from './idx.js';
 export { loadFashionMnist, loadMnist, FASHION_MNIST_DIR } from './mnist.js';
+export { loadImageFolder, listImageFolder, type ImageFolderOptions } from './imagefolder.js';

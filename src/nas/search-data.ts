@@ -4,8 +4,8 @@ import * as data from '../data/index.js';
 import type { SearchConfig } from './config.js';
 import type { SearchData } from './search.js';
 
-export function openSearchData(cfg: SearchConfig): SearchData {
-  const full = data.loadDataset(cfg.dataset, { dataDir: cfg.dataDir, split: 'train' });
+export async function openSearchData(cfg: SearchConfig): Promise<SearchData> {
+  const full = await data.loadDatasetAsync(cfg.dataset, { dataDir: cfg.dataDir, split: 'train' });
   const dataset = data.limitDataset(full, cfg.trainLimit);
   const size = data.datasetSize(dataset);
   const [h, w, c] = data.imageShape(dataset);

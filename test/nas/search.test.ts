@@ -23,7 +23,7 @@ async function search(cfg: SearchConfig, dir: string, opts: { resume?: boolean; 
   const result = await runSearch(cfg, {
     runDir: dir,
     resume: opts.resume ?? false,
-    data: openSearchData(cfg),
+    data: await openSearchData(cfg),
     onEvent: (e) => {
       if (e.type === 'step') steps++;
       events.push(e);
@@ -83,7 +83,7 @@ describe('search loop', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dnas-search-'));
     const run = new RunDir(dir);
     run.create();
-    const data = openSearchData(cfg);
+    const data = await openSearchData(cfg);
     // From the second epoch on, the training images are NaN: the loss turns NaN at once.
     const train = data.train;
     let calls = 0;
