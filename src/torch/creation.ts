@@ -83,7 +83,8 @@ function packFlat(flat: (number | boolean | bigint)[], dtype: DType): ArrayBuffe
     case 'float64': return Float64Array.from(flat, num);
     case 'int32': return Int32Array.from(flat, num);
     case 'int64': return BigInt64Array.from(flat, (v) => (typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)))));
-    case 'uint8': case 'bool': return Uint8Array.from(flat, num);
+    case 'uint8': return Uint8Array.from(flat, num);
+    case 'bool': return Uint8Array.from(flat, (v) => (Number(v) !== 0 ? 1 : 0));
     default: throw new TypeError(`tensor: cannot build ${dtype} from JS numbers; build float32 and call .to('${dtype}')`);
   }
 }

@@ -1,6 +1,6 @@
 // Functions over tensors that are not methods in PyTorch either: joins, NN layers' maths, losses.
 import { native } from './native.js';
-import { call, formatCode, type MemoryFormat, type Tensor, type TensorOrScalar } from './tensor.js';
+import { call, formatCode, type MemoryFormat, Tensor, type TensorOrScalar } from './tensor.js';
 
 type Pair = number | [number, number];
 const pair = (v: Pair): number[] => (Array.isArray(v) ? [v[0], v[1]] : [v, v]);
@@ -10,11 +10,18 @@ function assertRank(op: string, x: Tensor, rank: number, what = 'input'): void {
   if (s.length !== rank) throw new Error(`${op}: expected a ${rank}-D ${what}, got shape [${s.join(', ')}]`);
 }
 
+function handles(op: string, tensors: readonly Tensor[]) {
+  if (!Array.isArray(tensors)) throw new TypeError(`${op}: expected an array of tensors`);
+  return tensors.map((t, i) => {
+    if (!(t instanceof Tensor)) throw new TypeError(`${op}: element ${i} is not a Tensor (got ${t === null ? 'null' : typeof t})`);
+    return t.handle;
+  });
+}
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
-  return call('cat', () => native.cat(tensors.map((t) => t.handle), dim));
+  return call('cat', () => native.cat(handles('cat', tensors), dim));
 }
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
-  return call('stack', () => native.stack(tensors.map((t) => t.handle), dim));
+  return call('stack', () => native.stack(handles('stack', tensors), dim));
 }
 export function where(condition: Tensor, x: TensorOrScalar, y: TensorOrScalar): Tensor {
   const hx = typeof x === 'number' ? x : x.handle;

@@ -22,6 +22,8 @@ describe('errors', () => {
     assert.throws(() => torch.zeros(['a' as never]), TypeError);
     assert.throws(() => torch.tensor([[1, 2], [3]]), /ragged/);
     assert.throws(() => torch.zeros([2], { dtype: 'complex64' as never }), /unknown dtype 'complex64'/);
+    assert.throws(() => torch.cat([torch.ones([1]), 5 as never]), /^TypeError: cat: element 1 is not a Tensor \(got number\)$/);
+    assert.deepEqual(values(torch.tensor([2, -1, 0], { dtype: 'bool' })), [1, 1, 0]);
   });
 });
 
