@@ -1,10 +1,65 @@
-// Boxing, argument conversion, accounting, and the ops that move data across the JS boundary.
+// Handles, argument conversion, accounting, and the ops that move data across the JS boundary.
 #include "handle.h"
 #include <cstring>
+#include <memory>
 
 namespace dnas {
 namespace {
 
+struct Slot {
+  at::Tensor tensor;
+  int64_t bytes = 0;
+  uint32_t index = 0;
+  uint32_t generation = 0;
+  bool live = false;
+};
+
+// Slots live in fixed-size chunks so that a reference returned by tensorArg() stays valid while an
+// op creates new handles; freed slots are reused last-in first-out (warm in cache).
+class HandleTable {
+ public:
+  static constexpr uint32_t kChunk = 4096;
+
+  Slot* find(uint64_t handle) {
+    uint32_t index = static_cast<uint32_t>(handle);
+    if (index >= size_) return nullptr;
+    Slot* s = &chunks_[index / kChunk][index % kChunk];
+    return s->live && s->generation == static_cast<uint32_t>(handle >> 32) ? s : nullptr;
+  }
+
+  uint64_t acquire(at::Tensor&& t, int64_t bytes) {
+    uint32_t index;
+    if (!free_.empty()) {
+      index = free_.back();
+      free_.pop_back();
+    } else {
+      if (size_ % kChunk == 0) {
+        chunks_.emplace_back(new Slot[kChunk]);
+        for (uint32_t k = 0; k < kChunk; ++k) chunks_.back()[k].index = size_ + k;
+      }
+      index = size_++;
+    }
+    Slot& s = chunks_[index / kChunk][index % kChunk];
+    s.tensor = std::move(t);
+    s.bytes = bytes;
+    s.live = true;
+    return (static_cast<uint64_t>(s.generation) << 32) | index;
+  }
+
+  void release(Slot* s) {
+    s->live = false;
+    s->generation++;
+    s->tensor = at::Tensor();
+    free_.push_back(s->index);
+  }
+
+ private:
+  std::vector<std::unique_ptr<Slot[]>> chunks_;
+  std::vector<uint32_t> free_;
+  uint32_t size_ = 0;
+};
+
+HandleTable g_table;
 int64_t g_liveTensors = 0;
 int64_t g_liveBytes = 0;
 // External-memory reports are batched: one napi_adjust_external_memory per call would cost more
@@ -13,8 +68,10 @@ int64_t g_unreportedBytes = 0;
 constexpr int64_t kReportThreshold = 1 << 20;
 
 int64_t storageBytes(const at::Tensor& t) {
-  if (!t.defined() || !t.has_storage()) return 0;
-  return static_cast<int64_t>(t.storage().nbytes());
+  // Through the TensorImpl: Tensor::storage() returns a copy, costing two atomic refcount updates.
+  const c10::TensorImpl* impl = t.unsafeGetTensorImpl();
+  if (!impl->has_storage()) return 0;
+  return static_cast<int64_t>(impl->storage().nbytes());
 }
 
 void account(napi_env env, int64_t delta) {
@@ -26,29 +83,53 @@ void account(napi_env env, int64_t delta) {
   }
 }
 
-napi_env g_env = nullptr;
+// The handle in a JS value, or false when it is not a BigInt at all.
+bool handleOf(napi_env env, napi_value v, uint64_t* handle) {
+  bool lossless;
+  return napi_get_value_bigint_uint64(env, v, handle, &lossless) == napi_ok && lossless;
+}
+
+std::string typeName(const Napi::Value& v) {
+  switch (v.Type()) {
+    case napi_undefined: return "undefined";
+    case napi_null: return "null";
+    case napi_boolean: return "a boolean";
+    case napi_number: return "a number";
+    case napi_string: return "a string";
+    case napi_bigint: return "a bigint";
+    case napi_function: return "a function";
+    default: return v.IsArray() ? "an array" : "an object";
+  }
+}
+
+Napi::TypeError notATensor(const Napi::Value& v, const std::string& what) {
+  return Napi::TypeError::New(v.Env(), "expected a Tensor" + what + ", got " + typeName(v));
+}
+
+Slot* slotArg(const Napi::CallbackInfo& info, size_t i) {
+  uint64_t handle;
+  if (i >= info.Length()) throw Napi::TypeError::New(info.Env(), "expected a Tensor, got undefined");
+  if (!handleOf(info.Env(), info[i], &handle)) throw notATensor(info[i], "");
+  Slot* s = g_table.find(handle);
+  if (!s) throw Napi::Error::New(info.Env(), "tensor was disposed");
+  return s;
+}
+
+void releaseSlot(napi_env env, Slot* s) {
+  g_liveTensors--;
+  g_liveBytes -= s->bytes;
+  account(env, -s->bytes);
+  g_table.release(s);
+}
 
 }  // namespace
 
-void release(Box* box) {
-  if (!box->live) return;
-  box->live = false;
-  g_liveTensors--;
-  g_liveBytes -= box->bytes;
-  if (g_env) account(g_env, -box->bytes);
-  box->tensor = at::Tensor();
-}
-
 Napi::Value wrap(Napi::Env env, at::Tensor t) {
-  g_env = env;
-  auto* box = new Box();
-  box->bytes = storageBytes(t);
-  box->tensor = std::move(t);
-  box->live = true;
+  int64_t bytes = storageBytes(t);
   g_liveTensors++;
-  g_liveBytes += box->bytes;
-  account(env, box->bytes);
-  return Napi::External<Box>::New(env, box);
+  g_liveBytes += bytes;
+  account(env, bytes);
+  return Napi::BigInt::New(env, g_table.acquire(std::move(t), bytes));
 }
 
 Napi::Value wrapOptional(Napi::Env env, const at::Tensor& t) {
@@ -65,38 +146,44 @@ Napi::Array wrapList(Napi::Env env, const std::vector<at::Tensor>& ts) {
 int64_t liveTensors() { return g_liveTensors; }
 int64_t liveBytes() { return g_liveBytes; }
 
-static Box* boxArg(const Napi::Value& v, size_t i) {
-  if (!v.IsExternal()) throw Napi::TypeError::New(v.Env(), "argument " + std::to_string(i) + " is not a tensor handle");
-  auto* box = v.As<Napi::External<Box>>().Data();
-  if (!box->live) throw Napi::Error::New(v.Env(), "tensor was disposed");
-  return box;
-}
+at::Tensor& tensorArg(const Napi::CallbackInfo& info, size_t i) { return slotArg(info, i)->tensor; }
 
-at::Tensor& tensorArg(const Napi::CallbackInfo& info, size_t i) { return boxArg(info[i], i)->tensor; }
+bool isTensor(const Napi::CallbackInfo& info, size_t i) { return i < info.Length() && info[i].IsBigInt(); }
 
 c10::optional<at::Tensor> optionalTensorArg(const Napi::CallbackInfo& info, size_t i) {
   if (isNullish(info, i)) return c10::nullopt;
-  return boxArg(info[i], i)->tensor;
+  return tensorArg(info, i);
 }
 
-std::vector<at::Tensor> tensorListArg(const Napi::CallbackInfo& info, size_t i) {
-  if (!info[i].IsArray()) throw Napi::TypeError::New(info.Env(), "expected an array of tensors");
+std::vector<at::Tensor> tensorListArg(const Napi::CallbackInfo& info, size_t i, bool allowNull) {
+  if (!info[i].IsArray()) throw Napi::TypeError::New(info.Env(), "expected an array of tensors, got " + typeName(info[i]));
   auto arr = info[i].As<Napi::Array>();
   std::vector<at::Tensor> out;
   out.reserve(arr.Length());
   for (uint32_t k = 0; k < arr.Length(); ++k) {
     Napi::Value v = arr.Get(k);
-    if (v.IsNull() || v.IsUndefined()) out.emplace_back();
-    else out.push_back(boxArg(v, k)->tensor);
+    if (allowNull && (v.IsNull() || v.IsUndefined())) {
+      out.emplace_back();
+      continue;
+    }
+    uint64_t handle;
+    if (!handleOf(info.Env(), v, &handle)) throw notATensor(v, " at index " + std::to_string(k) + " of the list");
+    Slot* s = g_table.find(handle);
+    if (!s) throw Napi::Error::New(info.Env(), "tensor at index " + std::to_string(k) + " of the list was disposed");
+    out.push_back(s->tensor);
   }
   return out;
 }
 
 std::vector<int64_t> intListArg(const Napi::CallbackInfo& info, size_t i) {
-  if (!info[i].IsArray()) throw Napi::TypeError::New(info.Env(), "expected an array of integers");
+  if (!info[i].IsArray()) throw Napi::TypeError::New(info.Env(), "expected an array of integers, got " + typeName(info[i]));
   auto arr = info[i].As<Napi::Array>();
   std::vector<int64_t> out(arr.Length());
-  for (uint32_t k = 0; k < arr.Length(); ++k) out[k] = arr.Get(k).As<Napi::Number>().Int64Value();
+  for (uint32_t k = 0; k < arr.Length(); ++k) {
+    Napi::Value v = arr.Get(k);
+    if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), "expected an array of integers, got " + typeName(v) + " at position " + std::to_string(k));
+    out[k] = v.As<Napi::Number>().Int64Value();
+  }
   return out;
 }
 
@@ -143,19 +230,19 @@ at::TensorOptions optionsArg(const Napi::CallbackInfo& info, size_t dtypeIndex, 
 
 // ---- ops on the handle itself --------------------------------------------------------------
 
-// Frees the tensor now. An untracked box is deleted with it: the JS side drops the handle on
-// dispose and never passes it again.
+// Frees the tensor now. Idempotent: a handle already disposed (or not a handle) is ignored, so the
+// garbage-collection safety net in src/torch may fire for a tensor disposed long before.
 DNAS_FN(dispose) {
-  if (info[0].IsExternal()) {
-    auto* box = info[0].As<Napi::External<Box>>().Data();
-    release(box);
-    delete box;
+  uint64_t handle;
+  if (info.Length() > 0 && handleOf(info.Env(), info[0], &handle)) {
+    if (Slot* s = g_table.find(handle)) releaseSlot(info.Env(), s);
   }
   return info.Env().Undefined();
 }
 
 DNAS_FN(isLive) {
-  return Napi::Boolean::New(info.Env(), info[0].IsExternal() && info[0].As<Napi::External<Box>>().Data()->live);
+  uint64_t handle;
+  return Napi::Boolean::New(info.Env(), info.Length() > 0 && handleOf(info.Env(), info[0], &handle) && g_table.find(handle) != nullptr);
 }
 
 DNAS_FN(shape) {

@@ -59,7 +59,7 @@ DNAS_FN(grad) {
     auto outputs = tensorListArg(info, 0);
     auto inputs = tensorListArg(info, 1);
     std::vector<at::Tensor> gradOutputs;
-    if (!isNullish(info, 2)) gradOutputs = tensorListArg(info, 2);
+    if (!isNullish(info, 2)) gradOutputs = tensorListArg(info, 2, true);
     c10::optional<bool> retain;
     if (!isNullish(info, 3)) retain = boolArg(info, 3);
     auto grads = torch::autograd::grad(outputs, inputs, gradOutputs, retain, boolArg(info, 4), boolArg(info, 5));

@@ -1,44 +1,47 @@
 // Tensor creation, elementwise math, reductions, shape and indexing ops, in-place updates.
 // Elementwise and reduction ops are tables indexed by a small integer so the native surface stays
-// short; the names are exported with the tables and src/torch maps them once at load time.
+// short; the names are exported with the tables and src/torch maps them once at load time. The
+// tables hold plain function pointers (captureless lambdas): no std::function indirection or
+// function-local static guard on the hot path of a small op.
 #include "handle.h"
-#include <functional>
 #include <ATen/Parallel.h>
 
 namespace dnas {
 namespace {
 
-using Unary = std::function<at::Tensor(const at::Tensor&)>;
-using Binary = std::function<at::Tensor(const at::Tensor&, const at::Tensor&)>;
-using BinaryScalar = std::function<at::Tensor(const at::Tensor&, const at::Scalar&)>;
+using Unary = at::Tensor (*)(const at::Tensor&);
+using Binary = at::Tensor (*)(const at::Tensor&, const at::Tensor&);
+using BinaryScalar = at::Tensor (*)(const at::Tensor&, const at::Scalar&);
 
-const std::vector<std::pair<const char*, Unary>>& unaryTable() {
-  static const std::vector<std::pair<const char*, Unary>> t = {
-      {"neg", [](const at::Tensor& x) { return x.neg(); }},
-      {"abs", [](const at::Tensor& x) { return x.abs(); }},
-      {"exp", [](const at::Tensor& x) { return x.exp(); }},
-      {"log", [](const at::Tensor& x) { return x.log(); }},
-      {"sqrt", [](const at::Tensor& x) { return x.sqrt(); }},
-      {"rsqrt", [](const at::Tensor& x) { return x.rsqrt(); }},
-      {"sign", [](const at::Tensor& x) { return x.sign(); }},
-      {"relu", [](const at::Tensor& x) { return x.relu(); }},
-      {"sigmoid", [](const at::Tensor& x) { return x.sigmoid(); }},
-      {"tanh", [](const at::Tensor& x) { return x.tanh(); }},
-      {"isfinite", [](const at::Tensor& x) { return x.isfinite(); }},
-      {"isnan", [](const at::Tensor& x) { return x.isnan(); }},
-      {"floor", [](const at::Tensor& x) { return x.floor(); }},
-      {"ceil", [](const at::Tensor& x) { return x.ceil(); }},
-      {"round", [](const at::Tensor& x) { return x.round(); }},
-      {"reciprocal", [](const at::Tensor& x) { return x.reciprocal(); }},
-      {"square", [](const at::Tensor& x) { return x.square(); }},
-      {"sin", [](const at::Tensor& x) { return x.sin(); }},
-      {"cos", [](const at::Tensor& x) { return x.cos(); }},
-      {"log1p", [](const at::Tensor& x) { return x.log1p(); }},
-      {"logicalNot", [](const at::Tensor& x) { return x.logical_not(); }},
-      {"relu_", [](const at::Tensor& x) { return at::relu_(const_cast<at::Tensor&>(x)); }},
-  };
-  return t;
-}
+struct UnaryOp {
+  const char* name;
+  Unary fn;
+};
+
+const UnaryOp kUnary[] = {
+    {"neg", [](const at::Tensor& x) { return x.neg(); }},
+    {"abs", [](const at::Tensor& x) { return x.abs(); }},
+    {"exp", [](const at::Tensor& x) { return x.exp(); }},
+    {"log", [](const at::Tensor& x) { return x.log(); }},
+    {"sqrt", [](const at::Tensor& x) { return x.sqrt(); }},
+    {"rsqrt", [](const at::Tensor& x) { return x.rsqrt(); }},
+    {"sign", [](const at::Tensor& x) { return x.sign(); }},
+    {"relu", [](const at::Tensor& x) { return x.relu(); }},
+    {"sigmoid", [](const at::Tensor& x) { return x.sigmoid(); }},
+    {"tanh", [](const at::Tensor& x) { return x.tanh(); }},
+    {"isfinite", [](const at::Tensor& x) { return x.isfinite(); }},
+    {"isnan", [](const at::Tensor& x) { return x.isnan(); }},
+    {"floor", [](const at::Tensor& x) { return x.floor(); }},
+    {"ceil", [](const at::Tensor& x) { return x.ceil(); }},
+    {"round", [](const at::Tensor& x) { return x.round(); }},
+    {"reciprocal", [](const at::Tensor& x) { return x.reciprocal(); }},
+    {"square", [](const at::Tensor& x) { return x.square(); }},
+    {"sin", [](const at::Tensor& x) { return x.sin(); }},
+    {"cos", [](const at::Tensor& x) { return x.cos(); }},
+    {"log1p", [](const at::Tensor& x) { return x.log1p(); }},
+    {"logicalNot", [](const at::Tensor& x) { return x.logical_not(); }},
+    {"relu_", [](const at::Tensor& x) { return at::relu_(const_cast<at::Tensor&>(x)); }},
+};
 
 struct BinaryOp {
   const char* name;
@@ -46,26 +49,26 @@ struct BinaryOp {
   BinaryScalar ts;
 };
 
-const std::vector<BinaryOp>& binaryTable() {
-  static const std::vector<BinaryOp> t = {
-      {"mul", [](const at::Tensor& a, const at::Tensor& b) { return a.mul(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.mul(b); }},
-      {"div", [](const at::Tensor& a, const at::Tensor& b) { return a.div(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.div(b); }},
-      {"pow", [](const at::Tensor& a, const at::Tensor& b) { return a.pow(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.pow(b); }},
-      {"maximum", [](const at::Tensor& a, const at::Tensor& b) { return at::maximum(a, b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.clamp_min(b); }},
-      {"minimum", [](const at::Tensor& a, const at::Tensor& b) { return at::minimum(a, b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.clamp_max(b); }},
-      {"eq", [](const at::Tensor& a, const at::Tensor& b) { return a.eq(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.eq(b); }},
-      {"ne", [](const at::Tensor& a, const at::Tensor& b) { return a.ne(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.ne(b); }},
-      {"lt", [](const at::Tensor& a, const at::Tensor& b) { return a.lt(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.lt(b); }},
-      {"le", [](const at::Tensor& a, const at::Tensor& b) { return a.le(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.le(b); }},
-      {"gt", [](const at::Tensor& a, const at::Tensor& b) { return a.gt(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.gt(b); }},
-      {"ge", [](const at::Tensor& a, const at::Tensor& b) { return a.ge(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.ge(b); }},
-      {"logicalAnd", [](const at::Tensor& a, const at::Tensor& b) { return a.logical_and(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.logical_and(at::scalar_tensor(b, a.options())); }},
-      {"logicalOr", [](const at::Tensor& a, const at::Tensor& b) { return a.logical_or(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.logical_or(at::scalar_tensor(b, a.options())); }},
-      {"remainder", [](const at::Tensor& a, const at::Tensor& b) { return a.remainder(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.remainder(b); }},
-      {"atan2", [](const at::Tensor& a, const at::Tensor& b) { return a.atan2(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.atan2(at::scalar_tensor(b, a.options())); }},
-  };
-  return t;
-}
+const BinaryOp kBinary[] = {
+    {"mul", [](const at::Tensor& a, const at::Tensor& b) { return a.mul(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.mul(b); }},
+    {"div", [](const at::Tensor& a, const at::Tensor& b) { return a.div(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.div(b); }},
+    {"pow", [](const at::Tensor& a, const at::Tensor& b) { return a.pow(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.pow(b); }},
+    {"maximum", [](const at::Tensor& a, const at::Tensor& b) { return at::maximum(a, b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.clamp_min(b); }},
+    {"minimum", [](const at::Tensor& a, const at::Tensor& b) { return at::minimum(a, b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.clamp_max(b); }},
+    {"eq", [](const at::Tensor& a, const at::Tensor& b) { return a.eq(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.eq(b); }},
+    {"ne", [](const at::Tensor& a, const at::Tensor& b) { return a.ne(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.ne(b); }},
+    {"lt", [](const at::Tensor& a, const at::Tensor& b) { return a.lt(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.lt(b); }},
+    {"le", [](const at::Tensor& a, const at::Tensor& b) { return a.le(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.le(b); }},
+    {"gt", [](const at::Tensor& a, const at::Tensor& b) { return a.gt(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.gt(b); }},
+    {"ge", [](const at::Tensor& a, const at::Tensor& b) { return a.ge(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.ge(b); }},
+    {"logicalAnd", [](const at::Tensor& a, const at::Tensor& b) { return a.logical_and(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.logical_and(at::scalar_tensor(b, a.options())); }},
+    {"logicalOr", [](const at::Tensor& a, const at::Tensor& b) { return a.logical_or(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.logical_or(at::scalar_tensor(b, a.options())); }},
+    {"remainder", [](const at::Tensor& a, const at::Tensor& b) { return a.remainder(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.remainder(b); }},
+    {"atan2", [](const at::Tensor& a, const at::Tensor& b) { return a.atan2(b); }, [](const at::Tensor& a, const at::Scalar& b) { return a.atan2(at::scalar_tensor(b, a.options())); }},
+};
+
+constexpr int64_t kUnaryCount = sizeof(kUnary) / sizeof(kUnary[0]);
+constexpr int64_t kBinaryCount = sizeof(kBinary) / sizeof(kBinary[0]);
 
 Napi::Array names(Napi::Env env, const std::vector<const char*>& ns) {
   auto arr = Napi::Array::New(env, ns.size());
@@ -77,22 +80,20 @@ Napi::Array names(Napi::Env env, const std::vector<const char*>& ns) {
 
 DNAS_FN(unary) {
   return guarded(info, [&]() -> Napi::Value {
-    const auto& table = unaryTable();
     auto code = intArg(info, 0);
-    if (code < 0 || code >= static_cast<int64_t>(table.size())) throw std::invalid_argument("unknown unary op");
-    return wrap(info.Env(), table[code].second(tensorArg(info, 1)));
+    if (code < 0 || code >= kUnaryCount) throw std::invalid_argument("unknown unary op");
+    return wrap(info.Env(), kUnary[code].fn(tensorArg(info, 1)));
   });
 }
 
 // binary(code, a, b): b is a tensor handle or a number.
 DNAS_FN(binary) {
   return guarded(info, [&]() -> Napi::Value {
-    const auto& table = binaryTable();
     auto code = intArg(info, 0);
-    if (code < 0 || code >= static_cast<int64_t>(table.size())) throw std::invalid_argument("unknown binary op");
+    if (code < 0 || code >= kBinaryCount) throw std::invalid_argument("unknown binary op");
     const auto& a = tensorArg(info, 1);
-    if (info[2].IsExternal()) return wrap(info.Env(), table[code].tt(a, tensorArg(info, 2)));
-    return wrap(info.Env(), table[code].ts(a, scalarArg(info, 2)));
+    if (isTensor(info, 2)) return wrap(info.Env(), kBinary[code].tt(a, tensorArg(info, 2)));
+    return wrap(info.Env(), kBinary[code].ts(a, scalarArg(info, 2)));
   });
 }
 
@@ -101,7 +102,7 @@ DNAS_FN(add) {
   return guarded(info, [&]() -> Napi::Value {
     const auto& a = tensorArg(info, 0);
     at::Scalar alpha = isNullish(info, 2) ? at::Scalar(1) : scalarArg(info, 2);
-    if (info[1].IsExternal()) return wrap(info.Env(), at::add(a, tensorArg(info, 1), alpha));
+    if (isTensor(info, 1)) return wrap(info.Env(), at::add(a, tensorArg(info, 1), alpha));
     return wrap(info.Env(), at::add(a, scalarArg(info, 1), alpha));
   });
 }
@@ -110,7 +111,7 @@ DNAS_FN(sub) {
   return guarded(info, [&]() -> Napi::Value {
     const auto& a = tensorArg(info, 0);
     at::Scalar alpha = isNullish(info, 2) ? at::Scalar(1) : scalarArg(info, 2);
-    if (info[1].IsExternal()) return wrap(info.Env(), at::sub(a, tensorArg(info, 1), alpha));
+    if (isTensor(info, 1)) return wrap(info.Env(), at::sub(a, tensorArg(info, 1), alpha));
     return wrap(info.Env(), at::sub(a, scalarArg(info, 1), alpha));
   });
 }
@@ -132,10 +133,10 @@ DNAS_FN(clamp) {
 DNAS_FN(where) {
   return guarded(info, [&]() -> Napi::Value {
     const auto& c = tensorArg(info, 0);
-    bool at = info[1].IsExternal(), bt = info[2].IsExternal();
-    if (at && bt) return wrap(info.Env(), at::where(c, tensorArg(info, 1), tensorArg(info, 2)));
-    if (at) return wrap(info.Env(), at::where(c, tensorArg(info, 1), scalarArg(info, 2)));
-    if (bt) return wrap(info.Env(), at::where(c, scalarArg(info, 1), tensorArg(info, 2)));
+    bool aIsTensor = isTensor(info, 1), bIsTensor = isTensor(info, 2);
+    if (aIsTensor && bIsTensor) return wrap(info.Env(), at::where(c, tensorArg(info, 1), tensorArg(info, 2)));
+    if (aIsTensor) return wrap(info.Env(), at::where(c, tensorArg(info, 1), scalarArg(info, 2)));
+    if (bIsTensor) return wrap(info.Env(), at::where(c, scalarArg(info, 1), tensorArg(info, 2)));
     return wrap(info.Env(), at::where(c, scalarArg(info, 1), scalarArg(info, 2)));
   });
 }
@@ -386,7 +387,7 @@ DNAS_FN(gather) {
 DNAS_FN(scatter) {
   return guarded(info, [&]() -> Napi::Value {
     const auto& x = tensorArg(info, 0);
-    if (info[3].IsExternal()) return wrap(info.Env(), x.scatter(intArg(info, 1), tensorArg(info, 2), tensorArg(info, 3)));
+    if (isTensor(info, 3)) return wrap(info.Env(), x.scatter(intArg(info, 1), tensorArg(info, 2), tensorArg(info, 3)));
     return wrap(info.Env(), x.scatter(intArg(info, 1), tensorArg(info, 2), scalarArg(info, 3)));
   });
 }
@@ -424,70 +425,64 @@ DNAS_FN(pad) {
 }
 
 // ---- in place (optimizers, initialisation) -------------------------------------------------
-// inplace(name, x, args...) — one entry keeps the table short; libtorch itself refuses in-place
-// writes to a leaf that requires grad while grad mode is on.
+// inplace(code, x, args...) — one entry keeps the table short, and a code rather than a name keeps
+// an optimizer's per-parameter updates free of string conversions; libtorch itself refuses
+// in-place writes to a leaf that requires grad while grad mode is on.
+namespace {
+const char* const kInplace[] = {"add_", "sub_", "mul_", "div_", "addcmul_", "addcdiv_", "copy_", "zero_", "fill_", "clamp_",
+                                "normal_", "uniform_", "sqrt_", "maximum_", "lerp_", "bernoulli_", "exponential_", "requiresGrad_"};
+}  // namespace
+
 DNAS_FN(inplace) {
   return guarded(info, [&]() -> Napi::Value {
-    auto op = stringArg(info, 0);
+    auto code = intArg(info, 0);
     at::Tensor& x = tensorArg(info, 1);
-    auto other = [&](size_t i) -> bool { return info[i].IsExternal(); };
-    if (op == "add_") {
-      at::Scalar alpha = isNullish(info, 3) ? at::Scalar(1) : scalarArg(info, 3);
-      if (other(2)) x.add_(tensorArg(info, 2), alpha); else x.add_(scalarArg(info, 2), alpha);
-    } else if (op == "sub_") {
-      at::Scalar alpha = isNullish(info, 3) ? at::Scalar(1) : scalarArg(info, 3);
-      if (other(2)) x.sub_(tensorArg(info, 2), alpha); else x.sub_(scalarArg(info, 2), alpha);
-    } else if (op == "mul_") {
-      if (other(2)) x.mul_(tensorArg(info, 2)); else x.mul_(scalarArg(info, 2));
-    } else if (op == "div_") {
-      if (other(2)) x.div_(tensorArg(info, 2)); else x.div_(scalarArg(info, 2));
-    } else if (op == "addcmul_") {
-      x.addcmul_(tensorArg(info, 2), tensorArg(info, 3), scalarArg(info, 4));
-    } else if (op == "addcdiv_") {
-      x.addcdiv_(tensorArg(info, 2), tensorArg(info, 3), scalarArg(info, 4));
-    } else if (op == "copy_") {
-      x.copy_(tensorArg(info, 2));
-    } else if (op == "zero_") {
-      x.zero_();
-    } else if (op == "fill_") {
-      x.fill_(scalarArg(info, 2));
-    } else if (op == "clamp_") {
-      c10::optional<at::Scalar> lo, hi;
-      if (!isNullish(info, 2)) lo = scalarArg(info, 2);
-      if (!isNullish(info, 3)) hi = scalarArg(info, 3);
-      x.clamp_(lo, hi);
-    } else if (op == "normal_") {
-      x.normal_(doubleArg(info, 2), doubleArg(info, 3));
-    } else if (op == "uniform_") {
-      x.uniform_(doubleArg(info, 2), doubleArg(info, 3));
-    } else if (op == "sqrt_") {
-      x.sqrt_();
-    } else if (op == "maximum_") {
-      at::maximum_out(x, x, tensorArg(info, 2));
-    } else if (op == "lerp_") {
-      x.lerp_(tensorArg(info, 2), scalarArg(info, 3));
-    } else if (op == "bernoulli_") {
-      x.bernoulli_(doubleArg(info, 2));
-    } else if (op == "exponential_") {
-      x.exponential_(doubleArg(info, 2));
-    } else if (op == "requiresGrad_") {
-      x.requires_grad_(boolArg(info, 2));
-    } else {
-      throw std::invalid_argument("unknown in-place op '" + op + "'");
+    auto other = [&](size_t i) -> bool { return isTensor(info, i); };
+    auto alpha = [&](size_t i) { return isNullish(info, i) ? at::Scalar(1) : scalarArg(info, i); };
+    switch (code) {
+      case 0: if (other(2)) x.add_(tensorArg(info, 2), alpha(3)); else x.add_(scalarArg(info, 2), alpha(3)); break;
+      case 1: if (other(2)) x.sub_(tensorArg(info, 2), alpha(3)); else x.sub_(scalarArg(info, 2), alpha(3)); break;
+      case 2: if (other(2)) x.mul_(tensorArg(info, 2)); else x.mul_(scalarArg(info, 2)); break;
+      case 3: if (other(2)) x.div_(tensorArg(info, 2)); else x.div_(scalarArg(info, 2)); break;
+      case 4: x.addcmul_(tensorArg(info, 2), tensorArg(info, 3), scalarArg(info, 4)); break;
+      case 5: x.addcdiv_(tensorArg(info, 2), tensorArg(info, 3), scalarArg(info, 4)); break;
+      case 6: x.copy_(tensorArg(info, 2)); break;
+      case 7: x.zero_(); break;
+      case 8: x.fill_(scalarArg(info, 2)); break;
+      case 9: {
+        c10::optional<at::Scalar> lo, hi;
+        if (!isNullish(info, 2)) lo = scalarArg(info, 2);
+        if (!isNullish(info, 3)) hi = scalarArg(info, 3);
+        x.clamp_(lo, hi);
+        break;
+      }
+      case 10: x.normal_(doubleArg(info, 2), doubleArg(info, 3)); break;
+      case 11: x.uniform_(doubleArg(info, 2), doubleArg(info, 3)); break;
+      case 12: x.sqrt_(); break;
+      case 13: at::maximum_out(x, x, tensorArg(info, 2)); break;
+      case 14: x.lerp_(tensorArg(info, 2), scalarArg(info, 3)); break;
+      case 15: x.bernoulli_(doubleArg(info, 2)); break;
+      case 16: x.exponential_(doubleArg(info, 2)); break;
+      case 17: x.requires_grad_(boolArg(info, 2)); break;
+      default: throw std::invalid_argument("unknown in-place op");
     }
     return info.Env().Undefined();
   });
 }
 
+DNAS_FN(inplaceNames) {
+  return names(info.Env(), std::vector<const char*>(std::begin(kInplace), std::end(kInplace)));
+}
+
 DNAS_FN(unaryNames) {
   std::vector<const char*> ns;
-  for (const auto& e : unaryTable()) ns.push_back(e.first);
+  for (const auto& e : kUnary) ns.push_back(e.name);
   return names(info.Env(), ns);
 }
 
 DNAS_FN(binaryNames) {
   std::vector<const char*> ns;
-  for (const auto& e : binaryTable()) ns.push_back(e.name);
+  for (const auto& e : kBinary) ns.push_back(e.name);
   return names(info.Env(), ns);
 }
 
@@ -528,7 +523,7 @@ void registerTensorOps(Napi::Env env, Napi::Object exports) {
   DNAS_EXPORT(stack); DNAS_EXPORT(narrow); DNAS_EXPORT(slice); DNAS_EXPORT(select); DNAS_EXPORT(indexSelect);
   DNAS_EXPORT(gather); DNAS_EXPORT(scatter); DNAS_EXPORT(maskedFill); DNAS_EXPORT(flip); DNAS_EXPORT(topk);
   DNAS_EXPORT(sort); DNAS_EXPORT(oneHot); DNAS_EXPORT(pad);
-  DNAS_EXPORT(inplace); DNAS_EXPORT(unaryNames); DNAS_EXPORT(binaryNames);
+  DNAS_EXPORT(inplace); DNAS_EXPORT(inplaceNames); DNAS_EXPORT(unaryNames); DNAS_EXPORT(binaryNames);
   DNAS_EXPORT(getRngState); DNAS_EXPORT(setRngState);
   DNAS_EXPORT(setNumThreads); DNAS_EXPORT(getNumThreads);
 }

@@ -1,6 +1,6 @@
 // Autograd entry points beyond Tensor.backward: functional gradients and grad-mode control.
 import { native } from './native.js';
-import { callRaw, Tensor } from './tensor.js';
+import { callRaw, handleOf, optionalHandle, Tensor } from './tensor.js';
 
 export interface GradOptions {
   gradOutputs?: (Tensor | null)[] | null;
@@ -15,10 +15,10 @@ export interface GradOptions {
 export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], o: GradOptions = {}): (Tensor | null)[] {
   const outs = Array.isArray(outputs) ? outputs : [outputs];
   const ins = Array.isArray(inputs) ? inputs : [inputs];
-  const gos = o.gradOutputs ? o.gradOutputs.map((g) => g?.handle ?? null) : null;
+  const gos = o.gradOutputs ? o.gradOutputs.map((g) => optionalHandle(g)) : null;
   const createGraph = o.createGraph ?? false;
   const hs = callRaw('autograd.grad', () =>
-    native.grad(outs.map((t) => t.handle), ins.map((t) => t.handle), gos, o.retainGraph ?? createGraph, createGraph, o.allowUnused ?? false),
+    native.grad(outs.map((t) => handleOf(t)), ins.map((t) => handleOf(t)), gos, o.retainGraph ?? createGraph, createGraph, o.allowUnused ?? false),
   );
   return hs.map((h) => (h === null ? null : new Tensor(h)));
 }

@@ -1,7 +1,7 @@
 // Tensor creation: from JS data, constants, ranges and random draws.
 import { type DType, dtypeCode, dtypeOfTypedArray } from './dtype.js';
 import { native } from './native.js';
-import { call, type Device, Tensor } from './tensor.js';
+import { call, type Device, handleOf, Tensor } from './tensor.js';
 
 export interface CreateOptions {
   dtype?: DType;
@@ -33,6 +33,8 @@ function inferShape(data: Nested): number[] {
 function flattenNested(data: Nested, shape: number[], dim: number, out: (number | boolean | bigint)[]): void {
   if (dim === shape.length) {
     if (Array.isArray(data)) throw new TypeError('tensor: nested arrays are ragged (deeper than the first element)');
+    const kind = typeof data;
+    if (kind !== 'number' && kind !== 'boolean' && kind !== 'bigint') throw new TypeError(`tensor: expected numbers, booleans or bigints, got ${data === null ? 'null' : kind}`);
     out.push(data);
     return;
   }
@@ -84,19 +86,20 @@ function packFlat(flat: (number | boolean | bigint)[], dtype: DType): ArrayBuffe
     case 'int32': return Int32Array.from(flat, num);
     case 'int64': return BigInt64Array.from(flat, (v) => (typeof v === 'bigint' ? v : BigInt(Math.trunc(Number(v)))));
     case 'uint8': return Uint8Array.from(flat, num);
+    // Any non-zero value (NaN included, as in PyTorch) is true; a raw 2 or 255 in a bool tensor is
+    // undefined behaviour in libtorch and breaks comparisons.
     case 'bool': return Uint8Array.from(flat, (v) => (Number(v) !== 0 ? 1 : 0));
     default: throw new TypeError(`tensor: cannot build ${dtype} from JS numbers; build float32 and call .to('${dtype}')`);
   }
 }
 
-export function full(shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor {
-  return finish(call('full', () => native.full([...shape], value, dt(opts), opts.device ?? null)), opts);
+function filled(op: string, shape: readonly number[], value: number | boolean | null, opts: CreateOptions): Tensor {
+  return finish(call(op, () => native.full([...shape], value, dt(opts), opts.device ?? null)), opts);
 }
-export function zeros(shape: readonly number[], opts: CreateOptions = {}): Tensor { return full(shape, 0, opts); }
-export function ones(shape: readonly number[], opts: CreateOptions = {}): Tensor { return full(shape, 1, opts); }
-export function empty(shape: readonly number[], opts: CreateOptions = {}): Tensor {
-  return finish(call('empty', () => native.full([...shape], null, dt(opts), opts.device ?? null)), opts);
-}
+export function full(shape: readonly number[], value: number | boolean, opts: CreateOptions = {}): Tensor { return filled('full', shape, value, opts); }
+export function zeros(shape: readonly number[], opts: CreateOptions = {}): Tensor { return filled('zeros', shape, 0, opts); }
+export function ones(shape: readonly number[], opts: CreateOptions = {}): Tensor { return filled('ones', shape, 1, opts); }
+export function empty(shape: readonly number[], opts: CreateOptions = {}): Tensor { return filled('empty', shape, null, opts); }
 /** `arange(end)` or `arange(start, end, step)`; integer arguments give int64 like PyTorch. */
 export function arange(start: number, end?: number, step = 1, opts: CreateOptions = {}): Tensor {
   const [s, e] = end === undefined ? [0, start] : [start, end];
@@ -136,10 +139,10 @@ export function randnLike(x: Tensor, opts: CreateOptions = {}): Tensor { return 
 export function randLike(x: Tensor, opts: CreateOptions = {}): Tensor { return rand(x.shape, likeOpts(x, opts)); }
 /** Draws 0/1 with the probabilities in `p` (or with probability `prob` in the shape of `p`). */
 export function bernoulli(p: Tensor, prob?: number): Tensor {
-  return call('bernoulli', () => (prob === undefined ? native.bernoulli(p.handle) : native.bernoulli(p.handle, prob)));
+  return call('bernoulli', () => (prob === undefined ? native.bernoulli(handleOf(p)) : native.bernoulli(handleOf(p), prob)));
 }
 export function multinomial(probs: Tensor, numSamples: number, replacement = false): Tensor {
-  return call('multinomial', () => native.multinomial(probs.handle, numSamples, replacement));
+  return call('multinomial', () => native.multinomial(handleOf(probs), numSamples, replacement));
 }
 
 /** A tensor whose elements are the given raw little-endian bytes (copied). */

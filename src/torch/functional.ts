@@ -1,37 +1,35 @@
 // Functions over tensors that are not methods in PyTorch either: joins, NN layers' maths, losses.
 import { native } from './native.js';
-import { call, formatCode, type MemoryFormat, Tensor, type TensorOrScalar } from './tensor.js';
+import { call, describeValue, formatCode, handleOf, type MemoryFormat, optionalHandle, Tensor, type TensorOrScalar } from './tensor.js';
 
 type Pair = number | [number, number];
 const pair = (v: Pair): number[] => (Array.isArray(v) ? [v[0], v[1]] : [v, v]);
 
+function assertTensor(op: string, x: unknown, what: string): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected ${what} to be a Tensor, got ${describeValue(x)}`);
+}
+
 function assertRank(op: string, x: Tensor, rank: number, what = 'input'): void {
+  assertTensor(op, x, what);
   const s = x.shape;
   if (s.length !== rank) throw new Error(`${op}: expected a ${rank}-D ${what}, got shape [${s.join(', ')}]`);
 }
 
-function handles(op: string, tensors: readonly Tensor[]) {
-  if (!Array.isArray(tensors)) throw new TypeError(`${op}: expected an array of tensors`);
-  return tensors.map((t, i) => {
-    if (!(t instanceof Tensor)) throw new TypeError(`${op}: element ${i} is not a Tensor (got ${t === null ? 'null' : typeof t})`);
-    return t.handle;
-  });
-}
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
-  return call('cat', () => native.cat(handles('cat', tensors), dim));
+  return call('cat', () => native.cat(tensors.map((t) => handleOf(t)), dim));
 }
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
-  return call('stack', () => native.stack(handles('stack', tensors), dim));
+  return call('stack', () => native.stack(tensors.map((t) => handleOf(t)), dim));
 }
 export function where(condition: Tensor, x: TensorOrScalar, y: TensorOrScalar): Tensor {
-  const hx = typeof x === 'number' ? x : x.handle;
-  const hy = typeof y === 'number' ? y : y.handle;
-  return call('where', () => native.where(condition.handle, hx, hy));
+  return call('where', () => native.where(handleOf(condition), typeof x === 'number' ? x : handleOf(x), typeof y === 'number' ? y : handleOf(y)));
 }
 export function matmul(a: Tensor, b: Tensor): Tensor { return a.matmul(b); }
 
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  return call('linear', () => native.linear(x.handle, weight.handle, bias?.handle ?? null));
+  assertTensor('linear', x, 'input');
+  assertTensor('linear', weight, 'weight');
+  return call('linear', () => native.linear(handleOf(x), handleOf(weight), optionalHandle(bias)));
 }
 
 export interface Conv2dOptions {
@@ -45,7 +43,7 @@ export function conv2d(x: Tensor, weight: Tensor, o: Conv2dOptions = {}): Tensor
   assertRank('conv2d', x, 4);
   assertRank('conv2d', weight, 4, 'weight');
   return call('conv2d', () =>
-    native.conv2d(x.handle, weight.handle, o.bias?.handle ?? null, pair(o.stride ?? 1), pair(o.padding ?? 0), pair(o.dilation ?? 1), o.groups ?? 1),
+    native.conv2d(handleOf(x), handleOf(weight), optionalHandle(o.bias), pair(o.stride ?? 1), pair(o.padding ?? 0), pair(o.dilation ?? 1), o.groups ?? 1),
   );
 }
 
@@ -56,16 +54,16 @@ export interface Pool2dOptions {
 }
 export function maxPool2d(x: Tensor, kernelSize: Pair, o: Pool2dOptions & { dilation?: Pair } = {}): Tensor {
   return call('maxPool2d', () =>
-    native.maxPool2d(x.handle, pair(kernelSize), pair(o.stride ?? kernelSize), pair(o.padding ?? 0), pair(o.dilation ?? 1), o.ceilMode ?? false),
+    native.maxPool2d(handleOf(x), pair(kernelSize), pair(o.stride ?? kernelSize), pair(o.padding ?? 0), pair(o.dilation ?? 1), o.ceilMode ?? false),
   );
 }
 export function avgPool2d(x: Tensor, kernelSize: Pair, o: Pool2dOptions & { countIncludePad?: boolean; divisorOverride?: number } = {}): Tensor {
   return call('avgPool2d', () =>
-    native.avgPool2d(x.handle, pair(kernelSize), pair(o.stride ?? kernelSize), pair(o.padding ?? 0), o.ceilMode ?? false, o.countIncludePad ?? true, o.divisorOverride ?? null),
+    native.avgPool2d(handleOf(x), pair(kernelSize), pair(o.stride ?? kernelSize), pair(o.padding ?? 0), o.ceilMode ?? false, o.countIncludePad ?? true, o.divisorOverride ?? null),
   );
 }
 export function adaptiveAvgPool2d(x: Tensor, outputSize: Pair): Tensor {
-  return call('adaptiveAvgPool2d', () => native.adaptiveAvgPool2d(x.handle, pair(outputSize)));
+  return call('adaptiveAvgPool2d', () => native.adaptiveAvgPool2d(handleOf(x), pair(outputSize)));
 }
 
 export interface BatchNormOptions {
@@ -82,13 +80,13 @@ export function batchNorm(x: Tensor, o: BatchNormOptions = {}): Tensor {
   const training = o.training ?? false;
   if (!training && (!o.runningMean || !o.runningVar)) throw new Error('batchNorm: evaluation mode needs runningMean and runningVar (or pass training: true)');
   return call('batchNorm', () =>
-    native.batchNorm(x.handle, o.weight?.handle ?? null, o.bias?.handle ?? null, o.runningMean?.handle ?? null, o.runningVar?.handle ?? null, training, o.momentum ?? 0.1, o.eps ?? 1e-5),
+    native.batchNorm(handleOf(x), optionalHandle(o.weight), optionalHandle(o.bias), optionalHandle(o.runningMean), optionalHandle(o.runningVar), training, o.momentum ?? 0.1, o.eps ?? 1e-5),
   );
 }
 
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   if (p < 0 || p > 1) throw new RangeError(`dropout: probability must be in [0, 1], got ${p}`);
-  return call('dropout', () => native.dropout(x.handle, p, training));
+  return call('dropout', () => native.dropout(handleOf(x), p, training));
 }
 
 export type Reduction = 'none' | 'mean' | 'sum';
@@ -106,20 +104,20 @@ export interface LossOptions {
 }
 export function crossEntropy(logits: Tensor, target: Tensor, o: LossOptions & { labelSmoothing?: number } = {}): Tensor {
   return call('crossEntropy', () =>
-    native.crossEntropy(logits.handle, target.handle, o.weight?.handle ?? null, reductionCode(o.reduction ?? 'mean'), o.ignoreIndex ?? -100, o.labelSmoothing ?? 0),
+    native.crossEntropy(handleOf(logits), handleOf(target), optionalHandle(o.weight), reductionCode(o.reduction ?? 'mean'), o.ignoreIndex ?? -100, o.labelSmoothing ?? 0),
   );
 }
 export function nllLoss(logProbs: Tensor, target: Tensor, o: LossOptions = {}): Tensor {
-  return call('nllLoss', () => native.nllLoss(logProbs.handle, target.handle, o.weight?.handle ?? null, reductionCode(o.reduction ?? 'mean'), o.ignoreIndex ?? -100));
+  return call('nllLoss', () => native.nllLoss(handleOf(logProbs), handleOf(target), optionalHandle(o.weight), reductionCode(o.reduction ?? 'mean'), o.ignoreIndex ?? -100));
 }
 
 /** PyTorch's F.pad: `pads` lists (left, right) pairs starting from the last dimension. */
 export function pad(x: Tensor, pads: readonly number[], mode: 'constant' | 'reflect' | 'replicate' | 'circular' = 'constant', value = 0): Tensor {
-  return call('pad', () => native.pad(x.handle, [...pads], mode, mode === 'constant' ? value : null));
+  return call('pad', () => native.pad(handleOf(x), [...pads], mode, mode === 'constant' ? value : null));
 }
 export function oneHot(x: Tensor, numClasses = -1): Tensor {
-  return call('oneHot', () => native.oneHot(x.handle, numClasses));
+  return call('oneHot', () => native.oneHot(handleOf(x), numClasses));
 }
 export function contiguous(x: Tensor, memoryFormat: MemoryFormat = 'contiguous'): Tensor {
-  return call('contiguous', () => native.contiguous(x.handle, formatCode(memoryFormat)));
+  return call('contiguous', () => native.contiguous(handleOf(x), formatCode(memoryFormat)));
 }

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** An opaque native tensor handle (a N-API External). */
+/** An opaque native tensor handle (a BigInt naming a slot of the addon's handle table). */
 export type Handle = { readonly __nativeTensor: unique symbol };
 type H = Handle;
 type N = number;
@@ -74,7 +74,8 @@ export interface NativeAddon {
   sort(x: H, dim: N, descending: boolean, stable: boolean): [H, H];
   oneHot(x: H, numClasses: N): H;
   pad(x: H, pads: number[], mode: string, value: Maybe<number>): H;
-  inplace(op: string, x: H, ...args: unknown[]): void;
+  inplace(code: N, x: H, ...args: unknown[]): void;
+  inplaceNames(): string[];
   unaryNames(): string[];
   binaryNames(): string[];
   getRngState(): H;

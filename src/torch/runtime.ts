@@ -1,7 +1,7 @@
 // Process-wide state: RNG, threads, devices, memory accounting.
 import { availableParallelism } from 'node:os';
 import { native } from './native.js';
-import { callRaw, Tensor } from './tensor.js';
+import { callRaw, handleOf, Tensor } from './tensor.js';
 
 export function manualSeed(seed: number): void {
   if (!Number.isInteger(seed) || seed < 0) throw new RangeError(`manualSeed: seed must be a non-negative integer, got ${seed}`);
@@ -12,7 +12,7 @@ export function getRngState(): Tensor {
   return new Tensor(callRaw('getRngState', () => native.getRngState()));
 }
 export function setRngState(state: Tensor): void {
-  callRaw('setRngState', () => native.setRngState(state.handle));
+  callRaw('setRngState', () => native.setRngState(handleOf(state)));
 }
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: need a positive integer, got ${n}`);

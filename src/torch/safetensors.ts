@@ -94,11 +94,16 @@ export function deserialize(buf: Uint8Array, source = 'buffer'): SafetensorsFile
     const dtype = e.dtype === undefined ? undefined : FROM_FILE[e.dtype];
     if (!dtype) throw corrupt(source, `tensor '${name}' has unsupported dtype '${e.dtype}'`);
     if (!Array.isArray(e.shape) || !Array.isArray(e.data_offsets) || e.data_offsets.length !== 2) throw corrupt(source, `tensor '${name}' lacks shape or data_offsets`);
+    if (!e.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw corrupt(source, `tensor '${name}' has shape ${JSON.stringify(e.shape)}; dimensions must be non-negative integers`);
+    if (!e.data_offsets.every((o) => Number.isSafeInteger(o))) throw corrupt(source, `tensor '${name}' has data_offsets ${JSON.stringify(e.data_offsets)}; offsets must be integers`);
     const [begin, end] = e.data_offsets;
     const numel = e.shape.reduce((a, b) => a * b, 1);
     if (begin < 0 || end < begin || end > dataLen) throw corrupt(source, `tensor '${name}' data [${begin}, ${end}) lies outside the ${dataLen} data bytes`);
     if (end - begin !== numel * SIZE[e.dtype!]!) throw corrupt(source, `tensor '${name}' has ${end - begin} bytes but shape [${e.shape.join(', ')}] of ${e.dtype} needs ${numel * SIZE[e.dtype!]!}`);
-    tensors[name] = fromBytes(buf.subarray(dataStart + begin, dataStart + end), e.shape, dtype);
+    const bytes = buf.subarray(dataStart + begin, dataStart + end);
+    // libtorch reads a bool byte other than 0 or 1 as undefined behaviour.
+    if (dtype === 'bool' && bytes.some((b) => b > 1)) throw corrupt(source, `tensor '${name}' is BOOL but holds bytes other than 0 and 1`);
+    tensors[name] = fromBytes(bytes, e.shape, dtype);
   }
   return { tensors, metadata };
 }

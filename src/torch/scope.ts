@@ -13,11 +13,49 @@ export interface Scoped {
 
 const scopes: Scoped[][] = [];
 
-/** Registers a newly created tensor with the innermost scope, if any. */
+// Tensors born outside every scope are handed to the garbage collector's care (a
+// FinalizationRegistry entry, ~0.3 µs each, as much as a small op) only if they outlive the
+// current job or the next few creations: most such temporaries are disposed at once
+// (`x.relu().dispose()`) and never pay for it. At most NURSERY_LIMIT tensors wait here, so a loop
+// that never disposes still has its tensors collectable after a bounded delay.
+const nursery: Scoped[] = [];
+const NURSERY_LIMIT = 32;
+let nurseryFlushQueued = false;
+
+function registerNursery(): void {
+  for (const t of nursery) if (!t.isDisposed) t.makeCollectable();
+  nursery.length = 0;
+}
+
+function flushNursery(): void {
+  nurseryFlushQueued = false;
+  registerNursery();
+}
+
+/** Registers a newly created tensor with the innermost scope, or with the garbage collector. */
 export function track(t: Scoped): void {
   const n = scopes.length;
-  if (n !== 0) scopes[n - 1]!.push(t);
-  else t.makeCollectable();
+  if (n !== 0) {
+    scopes[n - 1]!.push(t);
+    return;
+  }
+  nursery.push(t);
+  if (nursery.length >= NURSERY_LIMIT) registerNursery();
+  else if (!nurseryFlushQueued) {
+    nurseryFlushQueued = true;
+    queueMicrotask(flushNursery);
+  }
+}
+
+/**
+ * Forgets a tensor disposed while it is still the newest of the innermost scope (the common
+ * `x.relu().dispose()`), so a long scope does not hold every temporary's JS object until it
+ * closes, and a top-level temporary is never registered with the garbage collector.
+ */
+export function untrackIfNewest(t: Scoped): void {
+  const n = scopes.length;
+  const list = n !== 0 ? scopes[n - 1]! : nursery;
+  if (list[list.length - 1] === t) list.pop();
 }
 
 /** Exempts tensors from every enclosing tidy scope; they live until disposed or collected. */

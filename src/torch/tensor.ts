@@ -3,7 +3,7 @@
 import { type DType, dtypeCode, dtypeName, type TypedArray, typedView } from './dtype.js';
 import { opError } from './errors.js';
 import { type Handle, native } from './native.js';
-import { type Scoped, track } from './scope.js';
+import { type Scoped, track, untrackIfNewest } from './scope.js';
 
 export type MemoryFormat = 'contiguous' | 'channelsLast' | 'preserve';
 export type Device = string;
@@ -17,9 +17,23 @@ export function formatCode(f: MemoryFormat): number {
 const UNARY: Record<string, number> = Object.fromEntries(native.unaryNames().map((n, i) => [n, i]));
 const BINARY: Record<string, number> = Object.fromEntries(native.binaryNames().map((n, i) => [n, i]));
 const REDUCE: Record<string, number> = Object.fromEntries(native.reductionNames().map((n, i) => [n, i]));
+const INPLACE: Record<string, number> = Object.fromEntries(native.inplaceNames().map((n, i) => [n, i]));
 
 function h(x: TensorOrScalar | boolean): Handle | number | boolean {
-  return x instanceof Tensor ? x.handle : x;
+  if (x instanceof Tensor) return x.handle;
+  const t = typeof x;
+  if (t === 'number' || t === 'boolean') return x;
+  throw new TypeError(`expected a Tensor or a number, got ${describeValue(x)}`);
+}
+
+/** How an error message names a value of the wrong type: 'a string', 'an array', 'a Map', 'null'. */
+export function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v !== 'object') return `a ${typeof v}`;
+  if (Array.isArray(v)) return 'an array';
+  const name = (v as object).constructor?.name;
+  if (!name || name === 'Object') return 'an object';
+  return `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
 }
 
 function dimsArg(dim: number | number[] | null | undefined): number[] | null {
@@ -29,6 +43,17 @@ function dimsArg(dim: number | number[] | null | undefined): number[] | null {
 
 function shapeArgs(args: (number | readonly number[])[]): number[] {
   return args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as number[])] : (args as number[]);
+}
+
+/** The native handle of a tensor argument; a TypeError naming what was passed instead. */
+export function handleOf(x: Tensor): Handle {
+  if (x instanceof Tensor) return x.handle;
+  throw new TypeError(`expected a Tensor, got ${describeValue(x)}`);
+}
+
+/** Like handleOf for an optional argument: null for null or undefined. */
+export function optionalHandle(x: Tensor | null | undefined): Handle | null {
+  return x === null || x === undefined ? null : handleOf(x);
 }
 
 /** Calls the addon; wraps a returned handle in a Tensor and names the op in any error. */
@@ -57,7 +82,9 @@ export interface ValuesIndices {
 }
 
 // The safety net for tensors no memory scope will dispose: when such a Tensor is garbage collected,
-// its native tensor is freed. (A JS FinalizationRegistry measured cheaper here than N-API finalizers.)
+// its native tensor is freed. (A JS FinalizationRegistry measured cheaper here than N-API
+// finalizers.) dispose() does not unregister: the native side ignores a handle already disposed
+// (its slot's generation moved on), and skipping the unregister-token bookkeeping is cheaper.
 const collector = new FinalizationRegistry<Handle>((h) => native.dispose(h));
 
 export class Tensor implements Scoped {
@@ -75,7 +102,7 @@ export class Tensor implements Scoped {
   makeCollectable(): void {
     if (this._collectable || this._h === null) return;
     this._collectable = true;
-    collector.register(this, this._h, this);
+    collector.register(this, this._h);
   }
 
   /** The native handle; throws if the tensor was disposed. */
@@ -93,8 +120,8 @@ export class Tensor implements Scoped {
     const x = this._h;
     if (x !== null) {
       this._h = null;
-      if (this._collectable) collector.unregister(this);
       native.dispose(x);
+      untrackIfNewest(this);
     }
   }
 
@@ -142,7 +169,7 @@ export class Tensor implements Scoped {
     this.requiresGrad_(on);
   }
   requiresGrad_(on = true): this {
-    callRaw('requiresGrad_', () => native.inplace('requiresGrad_', this.handle, on));
+    callRaw('requiresGrad_', () => native.inplace(INPLACE.requiresGrad_!, this.handle, on));
     return this;
   }
   get isLeaf(): boolean {
@@ -158,14 +185,14 @@ export class Tensor implements Scoped {
     return g === null ? null : new Tensor(g);
   }
   set grad(g: Tensor | null) {
-    callRaw('grad', () => native.setGrad(this.handle, g === null ? null : g.handle));
+    callRaw('grad', () => native.setGrad(this.handle, g === null ? null : handleOf(g)));
   }
   retainGrad(): this {
     callRaw('retainGrad', () => native.retainGrad(this.handle));
     return this;
   }
   backward(gradient?: Tensor | null, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
-    callRaw('backward', () => native.backward(this.handle, gradient?.handle ?? null, opts.retainGraph ?? null, opts.createGraph ?? false));
+    callRaw('backward', () => native.backward(this.handle, optionalHandle(gradient), opts.retainGraph ?? null, opts.createGraph ?? false));
   }
 
   // ---- conversion ----------------------------------------------------------------------------
@@ -310,10 +337,10 @@ export class Tensor implements Scoped {
   }
   /** PyTorch's `x.where(condition, y)`: x where condition holds, y elsewhere. */
   where(condition: Tensor, other: TensorOrScalar): Tensor {
-    return call('where', () => native.where(condition.handle, this.handle, h(other) as Handle | number));
+    return call('where', () => native.where(handleOf(condition), this.handle, h(other) as Handle | number));
   }
   maskedFill(mask: Tensor, value: number): Tensor {
-    return call('maskedFill', () => native.maskedFill(this.handle, mask.handle, value));
+    return call('maskedFill', () => native.maskedFill(this.handle, handleOf(mask), value));
   }
 
   // ---- reductions ----------------------------------------------------------------------------
@@ -382,10 +409,10 @@ export class Tensor implements Scoped {
     return call('slice', () => native.slice(this.handle, dim, start ?? null, end ?? null, step));
   }
   select(dim: number, index: number): Tensor { return call('select', () => native.select(this.handle, dim, index)); }
-  indexSelect(dim: number, index: Tensor): Tensor { return call('indexSelect', () => native.indexSelect(this.handle, dim, index.handle)); }
-  gather(dim: number, index: Tensor): Tensor { return call('gather', () => native.gather(this.handle, dim, index.handle)); }
+  indexSelect(dim: number, index: Tensor): Tensor { return call('indexSelect', () => native.indexSelect(this.handle, dim, handleOf(index))); }
+  gather(dim: number, index: Tensor): Tensor { return call('gather', () => native.gather(this.handle, dim, handleOf(index))); }
   scatter(dim: number, index: Tensor, src: TensorOrScalar): Tensor {
-    return call('scatter', () => native.scatter(this.handle, dim, index.handle, h(src) as Handle | number));
+    return call('scatter', () => native.scatter(this.handle, dim, handleOf(index), h(src) as Handle | number));
   }
   flip(...dims: (number | readonly number[])[]): Tensor { return call('flip', () => native.flip(this.handle, shapeArgs(dims))); }
   /** Splits into `chunks` nearly equal pieces along `dim` (views). */
@@ -417,32 +444,51 @@ export class Tensor implements Scoped {
     const [v, i] = callRaw('sort', () => native.sort(this.handle, dim, descending, stable));
     return { values: new Tensor(v), indices: new Tensor(i) };
   }
-  matmul(other: Tensor): Tensor { return call('matmul', () => native.matmul(this.handle, other.handle)); }
+  matmul(other: Tensor): Tensor { return call('matmul', () => native.matmul(this.handle, handleOf(other))); }
 
   // ---- in place ------------------------------------------------------------------------------
-  private ip(op: string, ...args: unknown[]): this {
+  /** An in-place op with scalar arguments only. */
+  private ip(op: string, a?: number | boolean | null, b?: number | null): this {
     try {
-      native.inplace(op, this.handle, ...args);
+      native.inplace(INPLACE[op]!, this.handle, a, b);
     } catch (e) {
       throw opError(op, e);
     }
     return this;
   }
-  add_(other: TensorOrScalar, opts?: { alpha?: number }): this { return this.ip('add_', h(other), opts?.alpha ?? null); }
-  sub_(other: TensorOrScalar, opts?: { alpha?: number }): this { return this.ip('sub_', h(other), opts?.alpha ?? null); }
-  mul_(other: TensorOrScalar): this { return this.ip('mul_', h(other)); }
-  div_(other: TensorOrScalar): this { return this.ip('div_', h(other)); }
-  addcmul_(t1: Tensor, t2: Tensor, opts?: { value?: number }): this { return this.ip('addcmul_', t1.handle, t2.handle, opts?.value ?? 1); }
-  addcdiv_(t1: Tensor, t2: Tensor, opts?: { value?: number }): this { return this.ip('addcdiv_', t1.handle, t2.handle, opts?.value ?? 1); }
-  copy_(src: Tensor): this { return this.ip('copy_', src.handle); }
+  /** An in-place op taking one or two tensors, then a scalar. */
+  private ipTensors(op: string, t: Tensor, u: Tensor | undefined, scalar?: number): this {
+    try {
+      native.inplace(INPLACE[op]!, this.handle, handleOf(t), u === undefined ? scalar : handleOf(u), scalar);
+    } catch (e) {
+      throw opError(op, e);
+    }
+    return this;
+  }
+  /** An in-place op whose first argument is a tensor or a scalar. */
+  private ipOther(op: string, other: TensorOrScalar, alpha: number | null): this {
+    try {
+      native.inplace(INPLACE[op]!, this.handle, h(other), alpha);
+    } catch (e) {
+      throw opError(op, e);
+    }
+    return this;
+  }
+  add_(other: TensorOrScalar, opts?: { alpha?: number }): this { return this.ipOther('add_', other, opts?.alpha ?? null); }
+  sub_(other: TensorOrScalar, opts?: { alpha?: number }): this { return this.ipOther('sub_', other, opts?.alpha ?? null); }
+  mul_(other: TensorOrScalar): this { return this.ipOther('mul_', other, null); }
+  div_(other: TensorOrScalar): this { return this.ipOther('div_', other, null); }
+  addcmul_(t1: Tensor, t2: Tensor, opts?: { value?: number }): this { return this.ipTensors('addcmul_', t1, t2, opts?.value ?? 1); }
+  addcdiv_(t1: Tensor, t2: Tensor, opts?: { value?: number }): this { return this.ipTensors('addcdiv_', t1, t2, opts?.value ?? 1); }
+  copy_(src: Tensor): this { return this.ipTensors('copy_', src, undefined); }
   zero_(): this { return this.ip('zero_'); }
   fill_(value: number | boolean): this { return this.ip('fill_', value); }
   clamp_(min?: number | null, max?: number | null): this { return this.ip('clamp_', min ?? null, max ?? null); }
   normal_(mean = 0, std = 1): this { return this.ip('normal_', mean, std); }
   uniform_(from = 0, to = 1): this { return this.ip('uniform_', from, to); }
   sqrt_(): this { return this.ip('sqrt_'); }
-  maximum_(other: Tensor): this { return this.ip('maximum_', other.handle); }
-  lerp_(end: Tensor, weight: number): this { return this.ip('lerp_', end.handle, weight); }
+  maximum_(other: Tensor): this { return this.ipTensors('maximum_', other, undefined); }
+  lerp_(end: Tensor, weight: number): this { return this.ipTensors('lerp_', end, undefined, weight); }
   bernoulli_(p = 0.5): this { return this.ip('bernoulli_', p); }
   exponential_(lambd = 1): this { return this.ip('exponential_', lambd); }
 }

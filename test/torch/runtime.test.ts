@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { describe, test } from 'node:test';
+import * as torch from '../../src/torch/index.js';
+import { values } from './helpers.js';
+
+describe('runtime', () => {
+  test('manualSeedReproducesEveryKindOfDraw', () => {
+    const draw = () => [
+      ...values(torch.randn([5])),
+      ...values(torch.rand([3], { dtype: 'float64' })),
+      ...values(torch.randint(0, 100, [4])),
+      ...values(torch.randperm(5)),
+      ...values(torch.dropout(torch.ones([8]), 0.5)),
+      ...values(torch.zeros([3]).normal_()),
+    ];
+    torch.manualSeed(5);
+    const a = draw();
+    torch.manualSeed(5);
+    assert.deepEqual(draw(), a);
+    torch.manualSeed(6);
+    assert.notDeepEqual(draw(), a);
+  });
+
+  test('rngStateReplaysTheSameStream', () => {
+    torch.manualSeed(9);
+    torch.randn([7]);
+    const state = torch.getRngState();
+    assert.equal(state.dtype, 'uint8');
+    const b = [...values(torch.rand([4])), ...values(torch.randn([3]))];
+    torch.rand([10]);
+    torch.setRngState(state);
+    assert.deepEqual([...values(torch.rand([4])), ...values(torch.randn([3]))], b);
+    // The state survives a save/load round trip (how resumable training restores it).
+    const restored = torch.deserialize(torch.serialize({ rng: state })).tensors.rng!;
+    torch.randn([100]);
+    torch.setRngState(restored);
+    assert.deepEqual(values(torch.rand([4])), b.slice(0, 4));
+    assert.throws(() => torch.setRngState(torch.zeros([3])), /^Error: setRngState: /);
+  });
+
+  test('threadsDefaultToTheConfiguredCount', () => {
+    // The test runner sets DNAS_NUM_THREADS=2; without it the default is the machine's cores.
+    const expected = Number(process.env.DNAS_NUM_THREADS ?? process.env.OMP_NUM_THREADS ?? availableParallelism());
+    assert.equal(torch.getNumThreads(), expected);
+    torch.setNumThreads(1);
+    assert.equal(torch.getNumThreads(), 1);
+    torch.setNumThreads(expected);
+    assert.equal(torch.getNumThreads(), expected);
+    assert.throws(() => torch.setNumThreads(0), /setNumThreads: need a positive integer, got 0/);
+    assert.throws(() => torch.setNumThreads(1.5), RangeError);
+  });
+
+  test('threadsDefaultToTheMachinesCores', () => {
+    // A fresh process with no thread settings in its environment (Debian's libtorch alone would use 1).
+    const env = { ...process.env };
+    delete env.DNAS_NUM_THREADS;
+    delete env.OMP_NUM_THREADS;
+    const index = new URL('../../src/torch/index.js', import.meta.url).href;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import * as t from '${index}'; console.log(t.getNumThreads())`], { env, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(Number(r.stdout.trim()), availableParallelism());
+  });
+
+  test('theCpuWorksAndOtherDevicesAreClearErrorsWithoutCuda', () => {
+    assert.equal(torch.cuda.isAvailable(), false);
+    assert.equal(torch.cuda.deviceCount(), 0);
+    const x = torch.ones([2], { device: 'cpu' });
+    assert.equal(x.device, 'cpu');
+    assert.equal(x.to('cpu').device, 'cpu');
+    assert.equal(x.cpu().device, 'cpu');
+    assert.throws(() => x.cuda(), /^Error: to: /);
+    assert.throws(() => torch.zeros([2], { device: 'cuda' }), /^Error: zeros: /);
+    assert.throws(() => torch.zeros([2], { device: 'tpu7' }), /^Error: zeros: /);
+  });
+
+  test('scopeDepthAndCudaAreQueryable', () => {
+    assert.equal(torch.scopeDepth(), 0);
+    assert.equal(torch.tidy(() => torch.scopeDepth()), 1);
+    assert.equal(typeof torch.cuda.deviceCount(), 'number');
+  });
+});
