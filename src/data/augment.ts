@@ -59,6 +59,9 @@ export function randomHorizontalFlip(x: Tensor): Tensor {
 export function cutout(x: Tensor, size: number, centres?: Tensor): Tensor {
   if (size <= 0) return x.clone();
   const [n, , h, w] = x.shape as [number, number, number, number];
+  if (centres && (centres.ndim !== 2 || centres.shape[0] !== n || centres.shape[1] !== 2)) {
+    throw new Error(`cutout: centres must be ${n}×2 (row, column per image), got shape [${centres.shape.join(', ')}]`);
+  }
   return torch.tidy(() => {
     const c = centres ?? torch.stack([torch.randint(0, h, [n]), torch.randint(0, w, [n])], 1);
     const cy = c.select(1, 0).view([n, 1, 1, 1]);
@@ -74,8 +77,11 @@ export function cutout(x: Tensor, size: number, centres?: Tensor): Tensor {
 
 /** uint8 N×H×W×C images → augmented float32 N×C×H×W (channels-last by default). */
 export function augmentBatch(images: Tensor, o: AugmentOptions, train: boolean): Tensor {
+  const c = images.shape[3]!;
+  if (o.mean.length !== c || o.std.length !== c) {
+    throw new Error(`augmentBatch: ${c} channels but mean has ${o.mean.length} and std ${o.std.length} values (normalise with the data set's own statistics)`);
+  }
   return torch.tidy(() => {
-    const c = images.shape[3]!;
     // N×H×W×C viewed as N×C×H×W is already channels-last in memory: no copy.
     let x = images.permute(0, 3, 1, 2).to('float32').div(255);
     const pad = train ? (o.cropPadding ?? 0) : 0;

@@ -8,12 +8,17 @@ const PIXELS = 32 * 32 * 3;
 const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 const CIFAR10_HINT = 'get cifar-10-binary.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html and unpack it into --data-dir';
 const CIFAR100_HINT = 'get cifar-100-binary.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html and unpack it into --data-dir';
+const CIFAR10_REDOWNLOAD = 're-download cifar-10-binary.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html';
+const CIFAR100_REDOWNLOAD = 're-download cifar-100-binary.tar.gz from https://www.cs.toronto.edu/~kriz/cifar.html';
 
-/** Parses records (labelBytes label bytes + 3072 CHW pixels), keeping label byte `labelIndex`. */
-export function parseCifarRecords(buf: Uint8Array, labelBytes: number, labelIndex: number, source: string, hint: string): { pixels: Uint8Array; labels: Uint8Array } {
+/**
+ * Parses records (labelBytes label bytes + 3072 CHW pixels), keeping label byte `labelIndex`. A size
+ * that is no whole number of records is reported as `<dataset>: '<source>' has … (truncated or corrupt; <hint>)`.
+ */
+export function parseCifarRecords(buf: Uint8Array, labelBytes: number, labelIndex: number, source: string, hint: string, dataset = 'cifar'): { pixels: Uint8Array; labels: Uint8Array } {
   const record = labelBytes + PIXELS;
   if (buf.byteLength === 0 || buf.byteLength % record !== 0) {
-    throw new Error(`'${source}' has ${buf.byteLength} bytes, not a multiple of ${record} (truncated or corrupt); ${hint}`);
+    throw new Error(`${dataset}: '${source}' has ${buf.byteLength} bytes, not a multiple of ${record} (truncated or corrupt; ${hint})`);
   }
   const n = buf.byteLength / record;
   const pixels = new Uint8Array(n * PIXELS);
@@ -34,8 +39,8 @@ export function parseCifarRecords(buf: Uint8Array, labelBytes: number, labelInde
   return { pixels, labels };
 }
 
-function readAll(files: string[], labelBytes: number, labelIndex: number, hint: string): { pixels: Uint8Array; labels: Uint8Array } {
-  const parts = files.map((f) => parseCifarRecords(readFileSync(f), labelBytes, labelIndex, f, hint));
+function readAll(dataset: string, files: string[], labelBytes: number, labelIndex: number, hint: string): { pixels: Uint8Array; labels: Uint8Array } {
+  const parts = files.map((f) => parseCifarRecords(readFileSync(f), labelBytes, labelIndex, f, hint, dataset));
   const n = parts.reduce((s, p) => s + p.labels.length, 0);
   const pixels = new Uint8Array(n * PIXELS);
   const labels = new Uint8Array(n);
@@ -54,7 +59,7 @@ export function loadCifar10(split: 'train' | 'test', dataDir?: string): Dataset 
   const names = split === 'train' ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`) : ['test_batch.bin'];
   const files = names.map((n) => join(dir, n)).filter((f) => existsSync(f));
   if (files.length === 0) throw new Error(`cifar10: no ${names.join('/')} in '${dir}'; ${CIFAR10_HINT}`);
-  const { pixels, labels } = readAll(files, 1, 0, CIFAR10_HINT);
+  const { pixels, labels } = readAll('cifar10', files, 1, 0, CIFAR10_REDOWNLOAD);
   let classes = CIFAR10_CLASSES;
   const meta = join(dir, 'batches.meta.txt');
   if (existsSync(meta)) {
@@ -70,7 +75,7 @@ export function loadCifar100(split: 'train' | 'test', dataDir?: string): Dataset
   const file = join(dir, split === 'train' ? 'train.bin' : 'test.bin');
   if (!existsSync(file)) throw new Error(`cifar100: missing '${file}'; ${CIFAR100_HINT}`);
   // Each record holds the coarse label, then the fine label: the 100-class task uses the fine one.
-  const { pixels, labels } = readAll([file], 2, 1, CIFAR100_HINT);
+  const { pixels, labels } = readAll('cifar100', [file], 2, 1, CIFAR100_REDOWNLOAD);
   let classes = Array.from({ length: 100 }, (_, i) => String(i));
   const meta = join(dir, 'fine_label_names.txt');
   if (existsSync(meta)) {

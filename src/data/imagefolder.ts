@@ -38,23 +38,43 @@ function splitRoot(dir: string, split: 'train' | 'test'): string {
   throw new Error(`imagefolder: no '${join(dir, 'test')}' folder for the test split; ${HINT}`);
 }
 
-/** Class names (sorted sub-folder names) and every image file with its class index. */
-export function listImageFolder(root: string): { classes: string[]; files: { path: string; label: number }[] } {
-  const classes = readdirSync(root).filter((name) => !name.startsWith('.') && isDir(join(root, name))).sort();
+function classFolders(root: string): string[] {
+  return readdirSync(root).filter((name) => !name.startsWith('.') && isDir(join(root, name))).sort();
+}
+
+/**
+ * Class names (sorted sub-folder names) and every image file with its class index, class-interleaved:
+ * the first image of every class, then the second, and so on. The DARTS split and --train-limit take
+ * prefixes in this order, which in class-by-class order would hand whole classes to one side only.
+ * `classes` (the training folder's, for a test folder) fixes the label of each folder name.
+ */
+export function listImageFolder(root: string, classes: string[] = classFolders(root)): { classes: string[]; files: { path: string; label: number }[] } {
   if (classes.length === 0) throw new Error(`imagefolder: '${root}' has no class folders; ${HINT}`);
-  const files: { path: string; label: number }[] = [];
-  classes.forEach((name, label) => {
-    const images = readdirSync(join(root, name)).filter((f) => EXTENSIONS.has(extname(f).toLowerCase())).sort();
-    if (images.length === 0) throw new Error(`imagefolder: class folder '${join(root, name)}' has no .png/.jpg/.jpeg images; ${HINT}`);
-    for (const f of images) files.push({ path: join(root, name, f), label });
+  const unknown = classFolders(root).filter((name) => !classes.includes(name));
+  if (unknown.length > 0) throw new Error(`imagefolder: '${root}' has class folders the training folder lacks (${unknown.join(', ')}); labels would not match`);
+  const perClass = classes.map((name) => {
+    const dir = join(root, name);
+    const images = isDir(dir) ? readdirSync(dir).filter((f) => EXTENSIONS.has(extname(f).toLowerCase())).sort() : [];
+    if (images.length === 0 && isDir(dir)) throw new Error(`imagefolder: class folder '${dir}' has no .png/.jpg/.jpeg images; ${HINT}`);
+    return images.map((f) => join(dir, f));
   });
+  const files: { path: string; label: number }[] = [];
+  const rounds = Math.max(...perClass.map((list) => list.length));
+  for (let i = 0; i < rounds; i++) {
+    perClass.forEach((list, label) => {
+      if (i < list.length) files.push({ path: list[i]!, label });
+    });
+  }
+  if (files.length === 0) throw new Error(`imagefolder: no .png/.jpg/.jpeg images under '${root}'; ${HINT}`);
   return { classes, files };
 }
 
 /** Loads an image folder as RGB images of one square size. */
 export async function loadImageFolder(dir: string, o: ImageFolderOptions = {}): Promise<Dataset> {
   const split = o.split ?? 'train';
-  const { classes, files } = listImageFolder(splitRoot(dir, split));
+  // A test folder takes the training folder's class list, so a class missing from it keeps the label numbers.
+  const trainRoot = split === 'test' && isDir(join(dir, 'train')) ? join(dir, 'train') : undefined;
+  const { classes, files } = listImageFolder(splitRoot(dir, split), trainRoot ? classFolders(trainRoot) : undefined);
   const sharp = await importSharp();
   let size = o.size;
   if (size === undefined) {

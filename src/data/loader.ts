@@ -40,7 +40,11 @@ export class DataLoader {
 
   constructor(readonly dataset: Dataset, readonly indices: Int32Array, readonly opts: LoaderOptions) {
     if (indices.length === 0) throw new Error(`${dataset.name}: the loader got no examples (check --train-limit and --train-portion)`);
-    if (opts.batchSize < 1) throw new RangeError(`batch size must be at least 1, got ${opts.batchSize}`);
+    if (!Number.isInteger(opts.batchSize) || opts.batchSize < 1) throw new RangeError(`batch size must be a positive integer, got ${opts.batchSize}`);
+    // Otherwise every epoch would be empty and next() would spin through epochs without a batch.
+    if (opts.dropLast && indices.length < opts.batchSize) {
+      throw new Error(`${dataset.name}: ${indices.length} examples cannot fill one batch of ${opts.batchSize} with drop-last; lower the batch size`);
+    }
     this.rng = new Rng(opts.seed ?? 0);
     this.indexTensor = torch.keep(torch.tensor(BigInt64Array.from(indices, (i) => BigInt(i))));
     this.epochSeed = this.rng.state;
@@ -89,6 +93,11 @@ export class DataLoader {
     });
   }
 
+  /** Batches forever, epoch after epoch, reshuffled each time: DARTS' queue for architecture steps. */
+  *forever(): Generator<Batch, never, undefined> {
+    for (;;) yield this.next();
+  }
+
   state(): LoaderState {
     return { epoch: this.epoch, position: this.position, epochSeed: this.epochSeed };
   }
@@ -96,6 +105,9 @@ export class DataLoader {
   restore(s: unknown): void {
     const st = s as LoaderState;
     if (!st || typeof st.epoch !== 'number' || typeof st.position !== 'number' || typeof st.epochSeed !== 'number') throw new Error('cannot restore the data loader: the checkpoint has no valid loader state');
+    if (!Number.isInteger(st.position) || st.position < 0 || st.position > this.indices.length) {
+      throw new Error(`cannot restore the data loader: position ${st.position} is outside its ${this.indices.length} examples (a checkpoint of another data set, --train-limit or --train-portion?)`);
+    }
     this.rng.state = st.epochSeed;
     this.order = this.makeOrder();
     this.epoch = st.epoch;
@@ -107,7 +119,7 @@ export class DataLoader {
  * The DARTS split (quark0/darts train_search.py): the first ⌊portion·N⌋ training examples in file
  * order train the weights, the rest feed the architecture steps; each part is shuffled.
  */
-export function dartsSplit(size: number, trainPortion: number): { train: Int32Array; valid: Int32Array } {
+export function dartsSplit(size: number, trainPortion = 0.5): { train: Int32Array; valid: Int32Array } {
   if (!(trainPortion > 0 && trainPortion < 1)) throw new RangeError(`trainPortion must be in (0, 1), got ${trainPortion}`);
   const split = Math.floor(trainPortion * size);
   if (split === 0 || split === size) throw new Error(`a train portion of ${trainPortion} of ${size} examples leaves one side empty`);

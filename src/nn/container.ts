@@ -2,9 +2,12 @@
 import type { Tensor } from '../torch/index.js';
 import { Module } from './module.js';
 
-/** An ordered list of child modules registered under their indices, as PyTorch names them. */
-abstract class ModuleSequence extends Module implements Iterable<Module> {
-  protected readonly items: Module[] = [];
+export class Sequential extends Module {
+  private readonly items: Module[] = [];
+  constructor(...modules: Module[]) {
+    super();
+    modules.forEach((m) => this.append(m));
+  }
   append(m: Module): this {
     this.registerModule(String(this.items.length), m);
     this.items.push(m);
@@ -12,7 +15,7 @@ abstract class ModuleSequence extends Module implements Iterable<Module> {
   }
   at(i: number): Module {
     const m = this.items[i < 0 ? this.items.length + i : i];
-    if (!m) throw new RangeError(`${this.constructor.name}: index ${i} out of range for ${this.items.length} modules`);
+    if (!m) throw new RangeError(`Sequential: index ${i} out of range for ${this.items.length} modules`);
     return m;
   }
   get length(): number {
@@ -20,13 +23,6 @@ abstract class ModuleSequence extends Module implements Iterable<Module> {
   }
   [Symbol.iterator](): Iterator<Module> {
     return this.items[Symbol.iterator]();
-  }
-}
-
-export class Sequential extends ModuleSequence {
-  constructor(...modules: Module[]) {
-    super();
-    modules.forEach((m) => this.append(m));
   }
   forward(x: Tensor): Tensor {
     // Intermediate outputs are released as soon as the next layer has consumed them, as Python's
@@ -42,10 +38,27 @@ export class Sequential extends ModuleSequence {
   }
 }
 
-export class ModuleList extends ModuleSequence {
+export class ModuleList extends Module {
+  private readonly items: Module[] = [];
   constructor(modules: Module[] = []) {
     super();
     modules.forEach((m) => this.append(m));
+  }
+  append(m: Module): this {
+    this.registerModule(String(this.items.length), m);
+    this.items.push(m);
+    return this;
+  }
+  at(i: number): Module {
+    const m = this.items[i < 0 ? this.items.length + i : i];
+    if (!m) throw new RangeError(`ModuleList: index ${i} out of range for ${this.items.length} modules`);
+    return m;
+  }
+  get length(): number {
+    return this.items.length;
+  }
+  [Symbol.iterator](): Iterator<Module> {
+    return this.items[Symbol.iterator]();
   }
   forward(): Tensor {
     throw new Error('ModuleList has no forward(): iterate over its modules instead');

@@ -26,3 +26,10 @@ export class Linear extends Module {
     return torch.linear(x, this.weight, this.bias);
   }
 }
+
+/** Returns its input: a placeholder where an architecture has no op (torch.nn.Identity lives in linear.py too). */
+export class Identity extends Module {
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}

@@ -13,8 +13,12 @@ export abstract class Module {
 
   abstract forward(...args: any[]): Tensor;
 
+  /** Registers `t` as a trainable parameter under `name` (requiresGrad set, kept beyond every tidy scope). */
   registerParameter(name: string, t: Tensor | null): Tensor | null {
+    this.checkName(name, this._parameters);
     if (t) {
+      // A parameter must be a leaf, or gradients would flow into whatever computed it instead of accumulating in .grad.
+      if (t.gradFn !== null) throw new Error(`registerParameter: '${name}' is the result of '${t.gradFn}'; register a leaf (e.g. t.detach()) instead`);
       torch.keep(t);
       if (!t.requiresGrad) t.requiresGrad_(true);
     }
@@ -22,20 +26,61 @@ export abstract class Module {
     return t;
   }
 
+  /** Registers a tensor that is state but not trained (BatchNorm's running statistics); saved in the state dict. */
   registerBuffer(name: string, t: Tensor | null): Tensor | null {
+    this.checkName(name, this._buffers);
     if (t) torch.keep(t);
     this._buffers.set(name, t);
     return t;
   }
 
   registerModule<M extends Module>(name: string, m: M): M {
+    this.checkName(name, this._modules);
     this._modules.set(name, m);
     return m;
+  }
+
+  // Names are path segments of the state dict, so each must be unique across kinds and dot-free.
+  private checkName(name: string, own: Map<string, unknown>): void {
+    if (name === '' || name.includes('.')) throw new Error(`${this.constructor.name}: invalid name '${name}' (names must be non-empty and contain no '.')`);
+    for (const kind of [this._parameters, this._buffers, this._modules] as Map<string, unknown>[]) {
+      if (kind !== own && kind.has(name)) throw new Error(`${this.constructor.name}: '${name}' is already registered as a ${kind === this._parameters ? 'parameter' : kind === this._buffers ? 'buffer' : 'module'}`);
+    }
   }
 
   /** The registered parameter/buffer named `name` of this module (not of children). */
   protected getTensor(name: string): Tensor | null {
     return this._parameters.get(name) ?? this._buffers.get(name) ?? null;
+  }
+
+  /** The submodule at a dotted path ('cells.0.ops.1'); '' is this module. */
+  getSubmodule(target: string): Module {
+    let m: Module = this;
+    if (target === '') return m;
+    for (const part of target.split('.')) {
+      const child = m._modules.get(part);
+      if (!child) throw new Error(`getSubmodule: ${m.constructor.name} has no submodule '${part}' (in '${target}'; it has: ${[...m._modules.keys()].join(', ') || 'none'})`);
+      m = child;
+    }
+    return m;
+  }
+
+  /** The parameter at a dotted path ('cells.0.ops.1.weight'). */
+  getParameter(target: string): Tensor {
+    return this.getNamedTensor(target, '_parameters', 'parameter');
+  }
+
+  /** The buffer at a dotted path ('stem.1.running_mean'). */
+  getBuffer(target: string): Tensor {
+    return this.getNamedTensor(target, '_buffers', 'buffer');
+  }
+
+  private getNamedTensor(target: string, kind: '_parameters' | '_buffers', what: string): Tensor {
+    const dot = target.lastIndexOf('.');
+    const m = this.getSubmodule(dot < 0 ? '' : target.slice(0, dot));
+    const t = m[kind].get(target.slice(dot + 1));
+    if (!t) throw new Error(`get${what[0]!.toUpperCase()}${what.slice(1)}: no ${what} '${target}' (${m.constructor.name} has: ${[...m[kind].keys()].join(', ') || 'none'})`);
+    return t;
   }
 
   namedParameters(prefix = '', recurse = true): [string, Tensor][] {
@@ -121,32 +166,24 @@ export abstract class Module {
    */
   to(target: ModuleTarget): this {
     const o = typeof target === 'string' ? (isDtype(target) ? { dtype: target as DType } : { device: target }) : target;
+    // A tensor shared by several modules is converted once, so they stay tied.
+    const converted = new Map<Tensor, Tensor>();
     for (const m of this.modules()) {
       for (const kind of ['_parameters', '_buffers'] as const) {
         for (const [name, t] of m[kind]) {
           if (!t) continue;
-          const converted = torch.noGrad(() => {
-            const floating = t.dtype === 'float32' || t.dtype === 'float64' || t.dtype === 'float16' || t.dtype === 'bfloat16';
-            let x = t.to({ device: o.device, dtype: floating ? o.dtype : undefined });
-            if (o.memoryFormat && o.memoryFormat !== 'preserve' && x.ndim === 4) {
-              const y = x.contiguous(o.memoryFormat);
-              x.dispose();
-              x = y;
-            }
-            // A fresh leaf; the intermediate handles are released here, or they would pin the old
-            // storages until the process exits (handles have no finalizer).
-            const leaf = x.detach();
-            x.dispose();
-            return leaf;
-          });
-          torch.keep(converted);
-          if (kind === '_parameters') converted.requiresGrad_(true);
-          m[kind].set(name, converted);
-          (m as unknown as Record<string, unknown>)[fieldName(m, name)] = converted;
-          t.dispose();
+          let next = converted.get(t);
+          if (!next) {
+            next = convertTensor(t, o, kind === '_parameters');
+            converted.set(t, next);
+          }
+          if (next === t) continue;
+          m[kind].set(name, next);
+          (m as unknown as Record<string, unknown>)[fieldName(m, name)] = next;
         }
       }
     }
+    for (const [old, next] of converted) if (next !== old) old.dispose();
     return this;
   }
 
@@ -189,6 +226,42 @@ export abstract class Module {
   numParameters(): number {
     return this.parameters().reduce((n, p) => n + p.numel(), 0);
   }
+}
+
+const FLOATING = new Set<DType>(['float32', 'float64', 'float16', 'bfloat16'] as DType[]);
+
+/** `t` converted as Module.to asks (only floating tensors change dtype, as in PyTorch); `t` itself when nothing changes. */
+function convertTensor(t: Tensor, o: { device?: Device; dtype?: DType; memoryFormat?: MemoryFormat }, isParameter: boolean): Tensor {
+  const dtype = o.dtype !== undefined && FLOATING.has(t.dtype) ? o.dtype : undefined;
+  const format = o.memoryFormat && o.memoryFormat !== 'preserve' && t.ndim === 4 ? o.memoryFormat : undefined;
+  const sameDevice = o.device === undefined || sameDeviceAs(t.device, o.device);
+  const sameDtype = dtype === undefined || t.dtype === canonicalDtype(dtype);
+  if (sameDevice && sameDtype && (format === undefined || t.isContiguous(format))) return t;
+  const out = torch.noGrad(() => {
+    let x = t.to({ device: o.device, dtype });
+    if (format) {
+      const y = x.contiguous(format);
+      x.dispose();
+      x = y;
+    }
+    // A fresh leaf; the intermediate handles are released here, or they would pin the old
+    // storages until the process exits (handles have no finalizer).
+    const leaf = x.detach();
+    x.dispose();
+    return leaf;
+  });
+  torch.keep(out);
+  if (isParameter) out.requiresGrad_(true);
+  return out;
+}
+
+function sameDeviceAs(a: Device, b: Device): boolean {
+  return a === b || (a === 'cuda:0' && b === 'cuda') || (a === 'cuda' && b === 'cuda:0');
+}
+
+function canonicalDtype(d: DType): DType {
+  const alias: Record<string, string> = { float: 'float32', double: 'float64', half: 'float16', long: 'int64', int: 'int32' };
+  return (alias[d] ?? d) as DType;
 }
 
 function isDtype(s: string): boolean {

@@ -1,4 +1,5 @@
-// Adam (L2 weight decay added to the gradient, as torch.optim.Adam) and AdamW (decoupled decay).
+// Adam (Kingma & Ba) with torch.optim.Adam's (1.13, single-tensor) update: weight decay is L2,
+// added to the gradient; AdamW (adamw.ts) decouples it.
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { Optimizer, type ParamGroup, type ParamState } from './optimizer.js';
@@ -9,55 +10,59 @@ export interface AdamOptions {
   eps?: number;
   weightDecay?: number;
   amsgrad?: boolean;
+  /** Ascend instead of descend. */
+  maximize?: boolean;
 }
 
-type AdamGroup = ParamGroup & { betas: [number, number]; eps: number; weightDecay: number; amsgrad: boolean };
+type AdamGroup = ParamGroup & Required<AdamOptions>;
 
 export class Adam extends Optimizer {
-  protected readonly decoupled: boolean = false;
-  constructor(params: Tensor[] | Partial<ParamGroup>[], o: AdamOptions = {}, defaultWeightDecay = 0) {
-    const d = { lr: o.lr ?? 1e-3, betas: o.betas ?? [0.9, 0.999], eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? defaultWeightDecay, amsgrad: o.amsgrad ?? false };
-    if (!(d.lr >= 0)) throw new RangeError(`Adam: invalid learning rate ${d.lr}`);
-    if (d.betas.some((b) => b < 0 || b >= 1)) throw new RangeError(`Adam: betas must be in [0, 1), got [${d.betas.join(', ')}]`);
+  /** Whether weight decay shrinks the parameter directly (AdamW) instead of joining the gradient. */
+  protected readonly decoupledWeightDecay: boolean = false;
+
+  constructor(params: Tensor[] | (Partial<ParamGroup> & { params: Tensor[] })[], o: AdamOptions = {}) {
+    const d = { lr: o.lr ?? 1e-3, betas: [...(o.betas ?? [0.9, 0.999])] as [number, number], eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0, amsgrad: o.amsgrad ?? false, maximize: o.maximize ?? false };
+    const name = new.target.name;
+    if (!(d.lr >= 0)) throw new RangeError(`${name}: invalid learning rate ${d.lr} (give lr ≥ 0)`);
+    if (!(d.eps >= 0)) throw new RangeError(`${name}: invalid eps ${d.eps}`);
+    if (d.betas.length !== 2 || d.betas.some((b) => !(b >= 0 && b < 1))) throw new RangeError(`${name}: betas must be two values in [0, 1), got [${d.betas.join(', ')}]`);
+    if (!(d.weightDecay >= 0)) throw new RangeError(`${name}: invalid weightDecay ${d.weightDecay}`);
     super(params, d);
   }
 
+  // m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr/(1−β₁ᵗ) · m / (√v̂/√(1−β₂ᵗ) + ε),
+  // v̂ = v or, with AMSGrad, the running maximum of v.
   protected update(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup): void {
-    const g = group as AdamGroup;
-    const [beta1, beta2] = g.betas;
+    const { lr, betas, eps, weightDecay, amsgrad, maximize } = group as AdamGroup;
+    const [beta1, beta2] = betas;
     if (state.step === undefined) {
       state.step = 0;
       state.exp_avg = torch.keep(torch.zerosLike(p));
       state.exp_avg_sq = torch.keep(torch.zerosLike(p));
-      if (g.amsgrad) state.max_exp_avg_sq = torch.keep(torch.zerosLike(p));
+      if (amsgrad) state.max_exp_avg_sq = torch.keep(torch.zerosLike(p));
     }
-    state.step = (state.step as number) + 1;
-    const step = state.step;
-    let d = grad;
-    if (g.weightDecay !== 0) {
-      if (this.decoupled) p.mul_(1 - g.lr * g.weightDecay);
-      else d = d.add(p, { alpha: g.weightDecay });
+    const step = (state.step as number) + 1;
+    state.step = step;
+    let g = maximize ? grad.neg() : grad;
+    if (weightDecay !== 0) {
+      if (this.decoupledWeightDecay) p.mul_(1 - lr * weightDecay);
+      else g = g.add(p, { alpha: weightDecay });
     }
     const expAvg = state.exp_avg as Tensor;
     const expAvgSq = state.exp_avg_sq as Tensor;
-    expAvg.mul_(beta1).add_(d, { alpha: 1 - beta1 });
-    expAvgSq.mul_(beta2).addcmul_(d, d, { value: 1 - beta2 });
+    expAvg.mul_(beta1).add_(g, { alpha: 1 - beta1 });
+    expAvgSq.mul_(beta2).addcmul_(g, g, { value: 1 - beta2 });
     const biasCorrection1 = 1 - beta1 ** step;
     const biasCorrection2 = 1 - beta2 ** step;
     let second = expAvgSq;
-    if (g.amsgrad) {
+    if (amsgrad) {
+      // A group switched to AMSGrad mid-run starts its maximum here.
+      state.max_exp_avg_sq ??= torch.keep(torch.zerosLike(p));
       const max = state.max_exp_avg_sq as Tensor;
       max.maximum_(expAvgSq);
       second = max;
     }
-    const denom = second.sqrt().div(Math.sqrt(biasCorrection2)).add(g.eps);
-    p.addcdiv_(expAvg, denom, { value: -g.lr / biasCorrection1 });
-  }
-}
-
-export class AdamW extends Adam {
-  protected override readonly decoupled: boolean = true;
-  constructor(params: Tensor[] | Partial<ParamGroup>[], o: AdamOptions = {}) {
-    super(params, o, 1e-2);
+    const denom = second.sqrt().div(Math.sqrt(biasCorrection2)).add_(eps);
+    p.addcdiv_(expAvg, denom, { value: -lr / biasCorrection1 });
   }
 }

@@ -41,11 +41,12 @@ describe('imagefolder', () => {
     // First image is bird/g.png (4×4): every image is resized to 4×4, RGB.
     assert.deepEqual(d.images.shape, [4, 4, 4, 3]);
     assert.equal(d.images.dtype, 'uint8');
-    assert.deepEqual(d.labels.tolist(), [0, 1, 1, 2]);
+    // Class-interleaved: bird/g, cat/a, dog/x, then cat/b, so every prefix (the DARTS split) mixes classes.
+    assert.deepEqual(d.labels.tolist(), [0, 1, 2, 1]);
     assert.deepEqual(pixel(d, 0, 2, 3), [100, 100, 100]);
     assert.deepEqual(pixel(d, 1, 0, 0), [0, 0, 255]); // cat/a.png, RGBA without its alpha
-    assert.deepEqual(pixel(d, 2, 3, 3), [255, 0, 0]); // cat/b.png
-    const jpeg = pixel(d, 3, 1, 1);
+    assert.deepEqual(pixel(d, 3, 3, 3), [255, 0, 0]); // cat/b.png
+    const jpeg = pixel(d, 2, 1, 1);
     [0, 200, 0].forEach((v, c) => assert.ok(Math.abs(jpeg[c]! - v) <= 3, `jpeg pixel ${jpeg}`));
     assert.equal(d.mean.length, 3);
     assert.equal(d.std.length, 3);
@@ -54,7 +55,7 @@ describe('imagefolder', () => {
   it('resizesToTheRequestedSquareAndFeedsTheLoader', async () => {
     const d = await data.loadDatasetAsync('imagefolder', { dataDir: flat, imageSize: 10 });
     assert.deepEqual(d.images.shape, [4, 10, 10, 3]);
-    assert.deepEqual(pixel(d, 3, 9, 9).map((v) => Math.round(v / 10)), [0, 20, 0]);
+    assert.deepEqual(pixel(d, 2, 9, 9).map((v) => Math.round(v / 10)), [0, 20, 0]);
     const loader = new data.DataLoader(d, Int32Array.from([0, 1, 2, 3]), { batchSize: 4, seed: 0, augment: { mean: d.mean, std: d.std, cropPadding: 1, horizontalFlip: true } });
     const { x, y } = loader.next();
     assert.deepEqual(x.shape, [4, 3, 10, 10]);
@@ -76,6 +77,35 @@ describe('imagefolder', () => {
     assert.deepEqual(test.classes, ['a', 'b']);
     assert.deepEqual(pixel(test, 1, 5, 5), [40, 50, 60]);
     await assert.rejects(data.loadImageFolder(flat, { split: 'test' }), /imagefolder: no '.*flat\/test' folder for the test split/);
+  });
+
+  it('testFolderKeepsTheTrainingFoldersLabelNumbers', async () => {
+    const dir = join(root, 'partial');
+    for (const c of ['a', 'b']) mkdirSync(join(dir, 'train', c), { recursive: true });
+    mkdirSync(join(dir, 'test', 'b'), { recursive: true });
+    await solid(join(dir, 'train', 'a', '1.png'), 4, 4, [1, 1, 1]);
+    await solid(join(dir, 'train', 'b', '1.png'), 4, 4, [2, 2, 2]);
+    await solid(join(dir, 'test', 'b', '1.png'), 4, 4, [2, 2, 2]);
+    // The test folder has no 'a': 'b' keeps label 1, as in training, not 0.
+    const test = await data.loadImageFolder(dir, { split: 'test' });
+    assert.deepEqual(test.classes, ['a', 'b']);
+    assert.deepEqual(test.labels.tolist(), [1]);
+    mkdirSync(join(dir, 'test', 'z'));
+    await solid(join(dir, 'test', 'z', '1.png'), 4, 4, [3, 3, 3]);
+    await assert.rejects(data.loadImageFolder(dir, { split: 'test' }), /imagefolder: '.*partial\/test' has class folders the training folder lacks \(z\)/);
+  });
+
+  it('dartsSplitOfAFolderGetsEveryClassOnBothSides', async () => {
+    const dir = join(root, 'balanced');
+    for (const c of ['a', 'b', 'c']) {
+      mkdirSync(join(dir, c), { recursive: true });
+      for (let i = 0; i < 4; i++) await solid(join(dir, c, `${i}.png`), 4, 4, [i, i, i]);
+    }
+    const d = await data.loadImageFolder(dir);
+    const { train, valid } = data.dartsSplit(data.datasetSize(d), 0.5);
+    const labelsOf = (idx: Int32Array) => Array.from(idx, (i) => Number((d.labels.data() as BigInt64Array)[i]));
+    assert.deepEqual(labelsOf(train).sort(), [0, 0, 1, 1, 2, 2]);
+    assert.deepEqual(labelsOf(valid).sort(), [0, 0, 1, 1, 2, 2]);
   });
 
   it('reportsMissingEmptyAndUndecodableFolders', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { BatchNorm2d, Conv2d, Linear, init } from '../../src/nn/index.js';
+import { AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Flatten, Identity, Linear, MaxPool2d, ReLU, init } from '../../src/nn/index.js';
 import * as torch from '../../src/torch/index.js';
 import type { Tensor } from '../../src/torch/index.js';
 import { readFixture } from '../fixture-path.js';
@@ -156,5 +156,53 @@ describe('default initialisation', () => {
     const w = init.kaimingNormal_(torch.empty([256, 64]), { mode: 'fan_out', nonlinearity: 'relu' });
     const std = w.std().item();
     assert.ok(Math.abs(std - Math.sqrt(2 / 256)) < 0.05 * Math.sqrt(2 / 256), `kaiming normal std ${std}`);
+  });
+});
+
+describe('parameter-free layers', () => {
+  // 1×1×4×4 with values 0..15, row-major.
+  const grid = () => torch.arange(0, 16, 1, { dtype: 'float32' }).reshape([1, 1, 4, 4]);
+
+  test('poolingDefaultsToAStrideOfTheKernelSize', () => {
+    assert.deepEqual(values(new MaxPool2d(2).forward(grid())), [5, 7, 13, 15]);
+    assert.deepEqual(values(new AvgPool2d(2).forward(grid())), [2.5, 4.5, 10.5, 12.5]);
+    assert.deepEqual(new MaxPool2d(3, { stride: 1, padding: 1 }).forward(grid()).shape, [1, 1, 4, 4]);
+    assert.deepEqual(new MaxPool2d(3, { ceilMode: true }).forward(grid()).shape, [1, 1, 2, 2]);
+    assert.deepEqual(new AdaptiveAvgPool2d(1).forward(grid()).shape, [1, 1, 1, 1]);
+    assert.deepEqual(values(new AdaptiveAvgPool2d(1).forward(grid())), [7.5]);
+    assert.deepEqual(values(new AdaptiveAvgPool2d([2, 1]).forward(grid())), [3.5, 11.5]);
+  });
+
+  test('avgPoolCountIncludePadDecidesTheBorderDivisor', () => {
+    const ones = torch.ones([1, 1, 3, 3]);
+    // DARTS' avg_pool_3x3 excludes the padding: a constant image stays constant.
+    assert.deepEqual(values(new AvgPool2d(3, { stride: 1, padding: 1, countIncludePad: false }).forward(ones)), Array(9).fill(1));
+    // PyTorch's default counts it: the corner averages 4 ones over 9 cells.
+    const included = values(new AvgPool2d(3, { stride: 1, padding: 1 }).forward(ones));
+    assertClose(included, [4 / 9, 6 / 9, 4 / 9, 6 / 9, 1, 6 / 9, 4 / 9, 6 / 9, 4 / 9], 1e-6, 'countIncludePad');
+  });
+
+  test('flattenReluAndIdentity', () => {
+    const x = torch.randn([2, 3, 4, 5]);
+    assert.deepEqual(new Flatten().forward(x).shape, [2, 60]);
+    assert.deepEqual(new Flatten(0, 1).forward(x).shape, [6, 4, 5]);
+    assert.deepEqual(new Flatten(2).forward(x).shape, [2, 3, 20]);
+    const v = torch.tensor([-1, 0, 2]);
+    const relu = new ReLU({ inplace: true });
+    assert.deepEqual(values(relu.forward(v)), [0, 0, 2]);
+    assert.deepEqual(values(v), [-1, 0, 2], 'inplace is accepted but the input is left intact');
+    assert.equal(new Identity().forward(v), v);
+  });
+
+  test('poolingAndBatchNormKeepAChannelsLastInput', () => {
+    torch.manualSeed(5);
+    const x = torch.randn([2, 4, 6, 6]);
+    const xLast = x.contiguous('channelsLast');
+    const layers = [new MaxPool2d(3, { stride: 2, padding: 1 }), new AvgPool2d(3, { stride: 1, padding: 1, countIncludePad: false }), new BatchNorm2d(4), new ReLU()];
+    for (const m of layers) {
+      const y = m.forward(xLast);
+      assert.ok(y.isContiguous('channelsLast'), `${m.constructor.name} keeps channels-last`);
+      assertClose(values(y.contiguous()), values(m.forward(x)), 1e-5, `${m.constructor.name} values`);
+    }
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { BatchNorm2d, Conv2d, Dropout, Linear, ModuleList, ReLU, Sequential } from '../../src/nn/index.js';
+import { BatchNorm2d, Conv2d, Dropout, Linear, Module, ModuleList, ReLU, Sequential } from '../../src/nn/index.js';
 import * as torch from '../../src/torch/index.js';
 import type { Tensor } from '../../src/torch/index.js';
 import { readFixture } from '../fixture-path.js';
@@ -57,6 +57,35 @@ describe('module registration and names', () => {
     const seq = new Sequential(conv, new ReLU(), conv);
     assert.equal(seq.numParameters(), 6);
     assert.deepEqual(seq.namedParameters().map(([n]) => n), ['0.weight', '0.bias']);
+  });
+
+  test('dottedNamesReachParametersBuffersAndSubmodules', () => {
+    const net = new TinyNet();
+    const bn = net.cells.at(0).getSubmodule('op.2') as BatchNorm2d;
+    assert.equal(net.getSubmodule('cells.0.op.2'), bn);
+    assert.equal(net.getSubmodule(''), net);
+    assert.equal(net.getParameter('cells.0.op.1.weight'), (net.getSubmodule('cells.0.op.1') as Conv2d).weight);
+    assert.equal(net.getBuffer('cells.0.op.2.running_var'), bn.runningVar);
+    assert.equal(net.getParameter('classifier.bias'), net.classifier.bias);
+    assert.throws(() => net.getSubmodule('cells.1'), /ModuleList has no submodule '1' \(in 'cells.1'; it has: 0\)/);
+    assert.throws(() => net.getParameter('stem.1.running_mean'), /no parameter 'stem.1.running_mean' \(BatchNorm2d has: weight, bias\)/);
+  });
+
+  test('registrationRejectsClashingOrDottedNamesAndNonLeafParameters', () => {
+    class Probe extends Module {
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+    }
+    const m = new Probe();
+    const w = m.registerParameter('w', torch.ones([2]))!;
+    assert.ok(w.requiresGrad && w.kept);
+    assert.throws(() => m.registerBuffer('w', torch.zeros([2])), /'w' is already registered as a parameter/);
+    assert.throws(() => m.registerModule('a.b', new ReLU()), /invalid name 'a.b'/);
+    assert.throws(() => m.registerParameter('v', w.mul(2)), /'v' is the result of '\w+'; register a leaf/);
+    const created = torch.tidy(() => m.registerBuffer('b', torch.zeros([3])));
+    assert.ok(!created!.isDisposed, 'buffers outlive the scope that made them');
+    assert.deepEqual(Object.keys(m.stateDict()), ['w', 'b']);
   });
 
   test('containersIndexAndRejectOutOfRange', () => {
@@ -177,6 +206,21 @@ describe('modes, gradients and conversion', () => {
     assert.deepEqual(torch.memory(), start);
     net.to('float32');
     assert.deepEqual(torch.memory(), start, 'a no-op conversion frees what it replaces');
+  });
+
+  test('toConvertsASharedParameterOnceAndLeavesUnchangedTensorsInPlace', () => {
+    // Tied weights: b's weight is a's.
+    const a = new Linear(2, 2);
+    const b = new Linear(2, 2);
+    b.weight = b.registerParameter('weight', a.weight)!;
+    const seq = new Sequential(a, b);
+    const weight = a.weight;
+    seq.to('float32');
+    assert.equal(a.weight, weight, 'nothing to convert: the same tensor, so an optimizer built before still holds it');
+    seq.to('float64');
+    assert.equal(a.weight.dtype, 'float64');
+    assert.equal(b.weight, a.weight, 'still tied after the conversion');
+    assert.deepEqual(seq.namedParameters().map(([n]) => n), ['0.weight', '0.bias', '1.bias']);
   });
 
   test('toChannelsLastKeepsValuesAndGivesChannelsLastOutputs', () => {

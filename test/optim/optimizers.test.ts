@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { optimizerFromTensors, optimizerToTensors } from '../../src/nas/optimizer-state.js';
-import { Adam, AdamW, CosineAnnealingLR, type Optimizer, SGD } from '../../src/optim/index.js';
+import { Adam, AdamW, CosineAnnealingLR, type Optimizer, optimizerStateFromTensors, optimizerStateToTensors, SGD } from '../../src/optim/index.js';
 import * as torch from '../../src/torch/index.js';
 import type { Tensor } from '../../src/torch/index.js';
 import { assertClose, backwardLoss, fixture, flat, makeParams, type Trajectory } from './problem.js';
@@ -89,11 +88,13 @@ describe('optimizer state dicts', () => {
       if (via === 'stateDict') {
         resumed.loadStateDict(opt.stateDict());
       } else {
-        const { tensors, meta } = optimizerToTensors(opt);
+        // One checkpoint file: tensors under a prefix beside other entries, the rest as JSON metadata.
+        const { tensors, meta } = optimizerStateToTensors(opt.stateDict(), 'optimizer.');
         const file = join(dir, `${name}.safetensors`);
-        torch.save(file, tensors, { meta: JSON.stringify(meta), scheduler: JSON.stringify(sched?.stateDict() ?? null) });
+        const weights = { 'net.p1': params[0]!, 'net.p2': params[1]! };
+        torch.save(file, { ...weights, ...tensors }, { optimizer: JSON.stringify(meta), scheduler: JSON.stringify(sched?.stateDict() ?? null) });
         const loaded = torch.loadFile(file);
-        optimizerFromTensors(resumed, JSON.parse(loaded.metadata.meta!), loaded.tensors);
+        resumed.loadStateDict(optimizerStateFromTensors(loaded.tensors, JSON.parse(loaded.metadata.optimizer!), 'optimizer.'));
         const schedState = JSON.parse(loaded.metadata.scheduler!);
         if (schedState) resumedSched!.loadStateDict(schedState);
       }
@@ -117,6 +118,40 @@ describe('optimizer state dicts', () => {
     assert.throws(() => single.loadStateDict(one.stateDict()), /group 0 has 2 parameters in the state, 1 in the optimizer/);
   });
 
+  test('splitStateKeepsPyTorchNamesAndJsonOnlyForPlainValues', () => {
+    const params = makeParams();
+    const adam = new Adam([{ params: [params[0]!] }, { params: [params[1]!], lr: 0.01 }], { amsgrad: true });
+    step(adam, params);
+    const { tensors, meta } = optimizerStateToTensors(adam.stateDict(), 'opt.');
+    assert.deepEqual(Object.keys(tensors).sort(), ['opt.0.exp_avg', 'opt.0.exp_avg_sq', 'opt.0.max_exp_avg_sq', 'opt.1.exp_avg', 'opt.1.exp_avg_sq', 'opt.1.max_exp_avg_sq']);
+    assert.deepEqual(meta.scalars, { '0': { step: 1 }, '1': { step: 1 } });
+    assert.deepEqual(JSON.parse(JSON.stringify(meta)), meta, 'the metadata survives JSON');
+    const back = optimizerStateFromTensors({ ...tensors, 'net.weight': params[0]! }, meta, 'opt.');
+    assert.deepEqual(Object.keys(back.state['1']!).sort(), ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq', 'step']);
+    assert.deepEqual(back.paramGroups.map((g) => g.lr), [1e-3, 0.01]);
+    assert.throws(() => optimizerStateFromTensors({ 'opt.x.exp_avg': params[0]! }, meta, 'opt.'), /'opt.x.exp_avg' is not named 'opt.<index>.<key>'/);
+  });
+
+  test('loadStateDictRejectsStateOfAnotherShape', () => {
+    const params = makeParams();
+    const sgd = new SGD(params, { lr: 0.1, momentum: 0.9 });
+    step(sgd, params);
+    const swapped = new SGD([params[1]!, params[0]!], { lr: 0.1, momentum: 0.9 });
+    assert.throws(() => swapped.loadStateDict(sgd.stateDict()), /state 'momentum_buffer' of parameter 0 has shape \[2, 3\], the parameter \[3\]/);
+  });
+
+  test('loadStateDictCopiesTheStateAndRestoresHyperparameters', () => {
+    const params = makeParams();
+    const adam = new Adam(params, { lr: 0.1, betas: [0.8, 0.9] });
+    step(adam, params);
+    const other = new Adam(params, { lr: 0.5 });
+    other.loadStateDict(adam.stateDict());
+    assert.equal(other.paramGroups[0]!.lr, 0.1);
+    assert.deepEqual(other.paramGroups[0]!.betas, [0.8, 0.9]);
+    assert.notEqual(other.state.get(params[0]!)!.exp_avg, adam.state.get(params[0]!)!.exp_avg, 'a copy, not the same tensor');
+    assert.deepEqual(flat([other.state.get(params[0]!)!.exp_avg as Tensor]), flat([adam.state.get(params[0]!)!.exp_avg as Tensor]));
+  });
+
   test('zeroGradClearsOrZeroesGradients', () => {
     const params = makeParams();
     const opt = new SGD(params, { lr: 0.1 });
@@ -126,4 +161,39 @@ describe('optimizer state dicts', () => {
     opt.zeroGrad();
     for (const p of params) assert.equal(p.grad, null);
   });
+});
+
+describe('optimizer construction and memory', () => {
+  test('duplicateOrNonLeafParametersAreRejected', () => {
+    const [p1, p2] = makeParams();
+    assert.throws(() => new SGD([{ params: [p1!] }, { params: [p1!, p2!] }], { lr: 0.1 }), /parameter 0 of group 1 appears in more than one parameter group/);
+    const derived = p1!.mul(2);
+    assert.throws(() => new Adam([derived]), /can't optimize a non-leaf tensor/);
+    assert.throws(() => new SGD([], { lr: 0.1 }), /empty parameter list/);
+    assert.throws(() => new SGD([p1!], { lr: 0.1, nesterov: true }), /Nesterov momentum requires a momentum/);
+    assert.throws(() => new Adam([p1!], { betas: [0.9, 1] }), /betas must be two values in \[0, 1\)/);
+  });
+
+  test('groupsTakeTheDefaultsTheyDoNotSet', () => {
+    const [p1, p2] = makeParams();
+    const adamw = new AdamW([{ params: [p1!], weightDecay: 0 }], { lr: 0.01 });
+    adamw.addParamGroup({ params: [p2!], lr: 0.5 });
+    assert.deepEqual(adamw.paramGroups.map((g) => [g.lr, g.weightDecay, g.betas]), [[0.01, 0, [0.9, 0.999]], [0.5, 1e-2, [0.9, 0.999]]]);
+    assert.throws(() => adamw.addParamGroup({ params: [p1!] }), /appears in more than one parameter group/);
+  });
+
+  for (const [name, make] of [
+    ['sgdNesterov', (ps: Tensor[]) => new SGD(ps, { lr: 0.01, momentum: 0.9, nesterov: true, weightDecay: 1e-3 })],
+    ['adamAmsgrad', (ps: Tensor[]) => new Adam(ps, { lr: 0.01, amsgrad: true, weightDecay: 1e-3 })],
+    ['adamw', (ps: Tensor[]) => new AdamW(ps, { lr: 0.01 })],
+  ] as const) {
+    test(`${name}StepsKeepLiveTensorsFlat`, () => {
+      const params = makeParams();
+      const opt = make(params);
+      step(opt, params); // creates the state
+      const before = torch.memory();
+      for (let k = 0; k < 5; k++) step(opt, params);
+      assert.deepEqual(torch.memory(), before);
+    });
+  }
 });

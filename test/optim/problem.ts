@@ -17,7 +17,7 @@ export interface OptimFixture {
   problem: { p1: number[][]; p2: number[]; a: number[][]; t1: number[][]; b: number[]; t2: number[]; steps: number };
   optimizers: Record<string, Trajectory>;
   schedulers: Record<string, { kind: string; options: Record<string, number>; lrs: number[][] }>;
-  clipGradNorm: Record<string, { maxNorm: number; normType: number | 'inf'; grads: number[][]; totalNorm: number; clipped: number[][] }>;
+  clipGradNorm: Record<string, { maxNorm: number; normType: number | 'inf'; dtype: 'float64' | 'float32'; grads: number[][]; totalNorm: number; clipped: number[][] }>;
 }
 
 export const fixture = readFixture<OptimFixture>('optim/fixtures/optim_fixture.json');
@@ -48,7 +48,7 @@ export function backwardLoss(params: Tensor[]): number {
   });
 }
 
-export const flat = (params: Tensor[]): number[][] => params.map((p) => Array.from(p.data() as Float64Array));
+export const flat = (params: Tensor[]): number[][] => params.map((p) => Array.from(p.data() as Float64Array | Float32Array));
 
 export function assertClose(actual: number[], expected: number[], tol: number, what: string): void {
   if (actual.length !== expected.length) throw new Error(`${what}: ${actual.length} values, expected ${expected.length}`);
