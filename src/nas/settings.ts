@@ -121,6 +121,13 @@ export const SEARCH_SETTINGS = {
   channelsLast: bool('channels-last', 'channels-last (NHWC) activations, 2–5× faster depthwise convs on CPU'),
   checkpointCells: int('checkpoint-cells', 'recompute the first N cells during backward instead of storing them: less memory, more time (DARTS space)', { min: 0 }),
   numThreads: int('threads', 'CPU threads (0 = all cores)', { min: 0 }),
+  checkpointEvery: {
+    kind: 'string',
+    schema: z.string().regex(/^\d+(s|m|h)?$/, 'expected a step count (200) or a duration (90s, 10m, 1h); 0 = only at epoch ends'),
+    flag: 'checkpoint-every',
+    help: 'also checkpoint mid-epoch, every N steps (200) or every so long (10m); a resumed run continues bit for bit',
+    placeholder: '<n|time>',
+  } satisfies Setting<string>,
 } as const;
 
 export type SearchSettingKey = keyof typeof SEARCH_SETTINGS;
