@@ -5,9 +5,9 @@
 //
 // Deliberate differences the test accounts for:
 // - Our supernet edges apply ReLU once and feed it to every op built without its own leading ReLU
-//   (DARTS_OPS with pre = true), so the reference's `op.<n>` indices inside SepConv and DilConv are
-//   ours plus one. The values are the same; only the gradient summation order at the edge input
-//   differs (ours sums the ops' gradients before one ReLU backward, the reference after each).
+//   (see reference-names.ts for the name mapping). The values are the same; only the gradient
+//   summation order at the edge input differs (ours sums the ops' gradients before one ReLU
+//   backward, the reference after each).
 // - 'none' is never computed (its output and every gradient through it are exactly zero).
 // - Contiguous tensors: the CLI runs first-order DARTS channels-last by default, whose conv
 //   kernels round differently; the comparison here is of the algorithm, in the layout the
@@ -30,15 +30,11 @@ import type { Batch, StepContext } from '../../../src/nas/update/common.js';
 import * as optim from '../../../src/optim/index.js';
 import * as torch from '../../../src/torch/index.js';
 import { assertScalarClose, assertTensorClose, loadReferenceFixture, loadReferenceWeights } from './reference-fixture.js';
+import { dartsReferenceName } from './reference-names.js';
 
 const fixture = loadReferenceFixture('darts_fixture.safetensors');
 const meta = fixture.metadata;
 const num = (k: string) => Number(meta[k]);
-
-/** Our parameter name → quark0/darts': the ops under a mixed edge lost their leading ReLU (index 0). */
-export function dartsReferenceName(ours: string): string {
-  return ours.replace(/^(cells\.\d+\._ops\.\d+\._ops\.\d+\.op\.)(\d+)\./, (_, head: string, n: string) => `${head}${Number(n) + 1}.`);
-}
 
 const cache = new Map<string, Batch>();
 function batch(step: number, which: 'train' | 'valid', dtype: 'float32' | 'float64'): Batch {
