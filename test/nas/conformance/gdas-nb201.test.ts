@@ -54,13 +54,9 @@ describe('GDAS on NAS-Bench-201 against AutoDL-Projects', () => {
 
   // In this fixture edge 3<-1's nor_conv_3x3 is selected only by step 0's architecture forward.
   // The reference does not freeze the weights there, so that backward gives it a .grad, which
-  // zero_grad() later zero-fills: weight steps 1 and 2 then apply weight decay and momentum to it
-  // (it moves by ~6e-5 of its size). The alphas of these 3 steps do not depend on it.
-  const archStepSeen =
-    'known difference: StepContext.weightGradSeen is set only by weight steps (applyWeightGradients); the architecture step runs with ' +
-    'frozen weights, so weights only an architecture forward selected are never zero-filled and miss weight decay/momentum ' +
-    '(cells.*.edges.4._ops.3 here, 6.8e-6 off). Marking the weights of the ops active in the architecture phase as seen makes this pass.';
-  test('weightsAfterThreeStepsMatchTheReferenceIncludingOpsOnlyAnArchitectureStepSelected', { todo: archStepSeen }, () => {
+  // zero_grad() later zero-fills: weight steps 1 and 2 then apply weight decay and momentum to it.
+  // Our architecture steps freeze the weights and record the ops they ran instead (op-usage.ts).
+  test('weightsAfterThreeStepsMatchTheReferenceIncludingOpsOnlyAnArchitectureStepSelected', () => {
     const { run } = runReferenceSteps();
     for (let s = 0; s < Number(meta.steps); s++) run.step(s);
     for (const [name, p] of run.parts.net.namedParameters()) {
