@@ -14,3 +14,4 @@ export * from './derive.js';
 export { parseSearchConfig, searchConfigSchema, type SearchConfig } from './config.js';
 export { runSearch, type SearchEvent, type SearchIO, type SearchData, type BatchStream, type SearchResult } from './search.js';
 export { openSearchData } from './search-data.js';
+export * from './diagnostics/index.js';
