@@ -51,7 +51,8 @@ export function edgeEntropy(weights: readonly (readonly number[])[]): number[] {
   return weights.map((row) => {
     const total = row.reduce((a, b) => a + b, 0);
     if (total === 0) return 0;
-    return -row.reduce((h, p) => (p > 0 ? h + (p / total) * Math.log(p / total) : h), 0);
+    const sum = row.reduce((h, p) => (p > 0 ? h + (p / total) * Math.log(p / total) : h), 0);
+    return sum === 0 ? 0 : -sum; // a decided edge has entropy 0, not -0
   });
 }
 
