@@ -30,6 +30,15 @@ export async function writeReport(runDirs: readonly string[], outFile: string, o
   const rules = [...(options.rules ?? EARLY_STOP_RULES)];
   // Checked before any work: an unknown rule or bad option is the user's to fix, not a half-written report.
   for (const rule of rules) checkEarlyStop(rule, [], options.earlyStop);
+  const cannotWrite = (e: unknown) => {
+    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0];
+    return new Error(`cannot write the report to '${outFile}' (${reason}); choose a writable path with --out`);
+  };
+  try {
+    mkdirSync(dirname(resolve(outFile)), { recursive: true });
+  } catch (e) {
+    throw cannotWrite(e);
+  }
   const warn = options.warn ?? ((m: string) => process.stderr.write(`dnas report: warning: ${m}\n`));
   const lookup = options.nb201Table ? nb201Lookup(options.nb201Table) : undefined;
   const logs = runDirs.map((d) => readRun(d, warn));
@@ -54,10 +63,8 @@ export async function writeReport(runDirs: readonly string[], outFile: string, o
   const subtitle = runs.map(({ run }) => `${run.name} (${run.space}, ${run.method}, ${run.epochs.length} epochs)`).join(' · ');
   const html = page(title, subtitle, sections);
   try {
-    mkdirSync(dirname(resolve(outFile)), { recursive: true });
     writeFileSync(outFile, html);
   } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0];
-    throw new Error(`cannot write the report to '${outFile}' (${reason}); choose a writable path with --out`);
+    throw cannotWrite(e);
   }
 }
