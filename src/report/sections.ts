@@ -132,7 +132,8 @@ export async function archWeightsSection(runs: readonly ReportRun[]): Promise<Se
           mark: { type: 'line', point: { size: 12 }, strokeWidth: 1.5 },
           encoding: {
             x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
-            y: { field: 'weight', type: 'quantitative', title: 'op weight', scale: { domain: [0, 1] } },
+            // Not pinned to [0, 1]: early in a search the weights sit near 1/ops and their drift is the story.
+            y: { field: 'weight', type: 'quantitative', title: 'op weight', scale: { zero: false } },
             color: { field: 'op', type: 'nominal', title: 'op', scale: { domain: run.primitives } },
             tooltip: [{ field: 'edge' }, { field: 'op' }, { field: 'epoch' }, { field: 'weight' }],
           },
