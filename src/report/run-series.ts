@@ -8,6 +8,8 @@ import type { EpochEvent, RunLog } from './run-log.js';
 export interface EpochDiagnostics extends EpochMeasurement {
   paramFreeOps: number;
   skipConnects: number;
+  /** Per cell type, per edge (α row order): entropy of the op weights. */
+  entropy: Record<string, number[]>;
   /** Mean over the edges of each cell type. */
   meanEntropy: Record<string, number>;
   meanMargin: Record<string, number>;
@@ -15,22 +17,26 @@ export interface EpochDiagnostics extends EpochMeasurement {
 
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
 
-function perCell(logged: Record<string, number[]> | undefined, weights: Record<string, number[][]>, f: (rows: number[][]) => number[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [cell, rows] of Object.entries(weights)) out[cell] = mean(logged?.[cell] ?? f(rows));
+function perEdge(logged: Record<string, number[]> | undefined, weights: Record<string, number[][]>, f: (rows: number[][]) => number[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [cell, rows] of Object.entries(weights)) out[cell] = logged?.[cell] ?? f(rows);
   return out;
 }
+
+const means = (perCell: Record<string, number[]>) => Object.fromEntries(Object.entries(perCell).map(([cell, xs]) => [cell, mean(xs)]));
 
 export function epochDiagnostics(e: EpochEvent): EpochDiagnostics {
   const d = e.diagnostics ?? {};
   const eig = d.hessianEigenvalue;
+  const entropy = perEdge(d.edgeEntropy, e.archWeights, edgeEntropy);
   return {
     epoch: e.epoch,
     paramFreeOps: d.paramFreeOps ?? countParameterFreeOps(e.genotypeJSON),
     skipConnects: d.skipConnects ?? countSkipConnects(e.genotypeJSON),
     ...(typeof eig === 'number' ? { hessianEigenvalue: eig } : {}),
-    meanEntropy: perCell(d.edgeEntropy, e.archWeights, edgeEntropy),
-    meanMargin: perCell(d.edgeMargin, e.archWeights, edgeMargin),
+    entropy,
+    meanEntropy: means(entropy),
+    meanMargin: means(perEdge(d.edgeMargin, e.archWeights, edgeMargin)),
   };
 }
 

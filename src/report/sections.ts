@@ -170,6 +170,27 @@ export async function diagnosticsSection(runs: readonly ReportRun[], rules: read
   if (eig.length) charts.push(await renderChart('chart-eigenvalue', 'Dominant eigenvalue of the validation-loss Hessian w.r.t. α', lineSpec({ rows: eig, y: 'eigenvalue', yTitle: 'λmax', color: 'run', colorTitle: 'run', rules: markers })));
   charts.push(await renderChart('chart-entropy', 'Mean edge entropy of the op weights (nats)', lineSpec({ rows: entropy, y: 'entropy', yTitle: 'entropy', color: 'run', colorTitle: 'run', dash: 'cell', dashTitle: 'cell type' })));
   charts.push(await renderChart('chart-margin', 'Mean edge margin (strongest − second op weight)', lineSpec({ rows: margin, y: 'margin', yTitle: 'margin', color: 'run', colorTitle: 'run', dash: 'cell', dashTitle: 'cell type', yScale: { zero: true } })));
+  for (const [i, { run, diagnostics }] of runs.entries()) {
+    const cells = Object.keys(diagnostics[0]?.entropy ?? {});
+    for (const cell of cells) {
+      const labels = edgeLabels(run.space, diagnostics[0]!.entropy[cell]!.length);
+      const rows = diagnostics.flatMap((d) => (d.entropy[cell] ?? []).map((h, k) => ({ epoch: d.epoch, edge: labels[k] ?? `edge ${k}`, edgeIndex: k, entropy: h })));
+      const spec = {
+        data: { values: rows },
+        width: 300,
+        height: { step: 14 },
+        mark: { type: 'rect' },
+        encoding: {
+          x: { field: 'epoch', type: 'ordinal', title: 'epoch (from 0)' },
+          y: { field: 'edge', type: 'ordinal', title: null, sort: { field: 'edgeIndex' } },
+          // Fixed domain [0, ln(ops)]: dark means undecided, light means one op has taken the edge.
+          color: { field: 'entropy', type: 'quantitative', title: 'nats', scale: { scheme: 'viridis', domain: [0, Math.log(run.primitives.length)] } },
+          tooltip: [{ field: 'edge' }, { field: 'epoch' }, { field: 'entropy' }],
+        },
+      };
+      charts.push(await renderChart(`chart-entropy-map-${i}-${slug(cell)}`, `${run.name}: ${cell} cell, entropy per edge`, spec));
+    }
+  }
   const verdictRows = runs.flatMap(({ run, verdicts }) =>
     verdicts.map((v) => `<tr><td>${escapeHtml(run.name)}</td><td>${escapeHtml(v.rule)}</td><td class="${v.fired ? 'fired' : 'quiet'}">${v.fired ? `fires at epoch ${v.epoch}` : 'does not fire'}</td><td>${escapeHtml(v.reason)}</td></tr>`),
   );

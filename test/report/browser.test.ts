@@ -71,7 +71,7 @@ describe('report in a real browser', () => {
       assert.deepEqual(problems, []);
       assert.deepEqual(facts.cells.map((c) => [c.cell, c.nodes, c.edges]), [['normal', 7, 12], ['reduce', 7, 12], ['cell', 4, 6]]);
       for (const c of facts.cells) assert.deepEqual([c.nodes, c.edges], [c.declaredNodes, c.declaredEdges], `${c.run} ${c.cell}`);
-      assert.equal(facts.charts.length, 10);
+      assert.equal(facts.charts.length, 13);
       for (const c of facts.charts) {
         assert.ok(c.drawnWidth > 100, `${c.id} is laid out (${c.drawnWidth}px wide)`);
         assert.ok(c.marks > 0, `${c.id} has drawn marks`);

@@ -39,7 +39,7 @@ describe('dnas report', () => {
     const cells = figuresOf(html, 'cell');
     assert.deepEqual(cells.map((f) => /data-cell="(\w+)" data-nodes="(\d+)" data-edges="(\d+)"/.exec(f)!.slice(1)), [['normal', '7', '12'], ['reduce', '7', '12'], ['cell', '4', '6']]);
     const charts = figuresOf(html, 'chart').map((f) => /id="([^"]+)"/.exec(f)![1]);
-    assert.deepEqual(charts, ['chart-loss', 'chart-accuracy', 'chart-lr', 'chart-arch-0-normal', 'chart-arch-0-reduce', 'chart-arch-1-cell', 'chart-param-free', 'chart-entropy', 'chart-margin', 'chart-nb201']);
+    assert.deepEqual(charts, ['chart-loss', 'chart-accuracy', 'chart-lr', 'chart-arch-0-normal', 'chart-arch-0-reduce', 'chart-arch-1-cell', 'chart-param-free', 'chart-entropy', 'chart-margin', 'chart-entropy-map-0-normal', 'chart-entropy-map-0-reduce', 'chart-entropy-map-1-cell', 'chart-nb201']);
     // Both runs' derived genotypes (last epoch) in the summary, and the NB201 reference values.
     const nb201Last = readFileSync(join(NB201_RUN, 'genotype.json'), 'utf8');
     assert.ok(html.includes(JSON.parse(nb201Last).arch as string));
