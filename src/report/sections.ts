@@ -183,7 +183,7 @@ export async function diagnosticsSection(runs: readonly ReportRun[], rules: read
         encoding: {
           x: { field: 'epoch', type: 'ordinal', title: 'epoch (from 0)' },
           y: { field: 'edge', type: 'ordinal', title: null, sort: { field: 'edgeIndex' } },
-          // Fixed domain [0, ln(ops)]: dark means undecided, light means one op has taken the edge.
+          // Fixed domain [0, ln(ops)]: yellow is undecided (uniform), dark purple is one op holding the edge.
           color: { field: 'entropy', type: 'quantitative', title: 'nats', scale: { scheme: 'viridis', domain: [0, Math.log(run.primitives.length)] } },
           tooltip: [{ field: 'edge' }, { field: 'epoch' }, { field: 'entropy' }],
         },

@@ -44,7 +44,8 @@ describe('early-stop rules', () => {
     const history = eigenHistory(values);
     const r = earliestEarlyStop('eigen', history);
     // At epoch 14 (8 measurements) the mean centred at epoch 10 is 1.4 (1,1,1,1,3) against 1 at epoch 2:
-    // but epoch 2 is before the start epoch. At epoch 22 the centre is epoch 18 (1,1,3,3,3 → 2.2), compared with epoch 10 (1).
+    // but epoch 2 is before the start epoch. The first allowed comparison, at epoch 22, sets the mean centred
+    // at epoch 18 (3, 3, 3, 3, 3 → 3) against the one centred at epoch 10 (1, 1, 1, 1, 3 → 1.4): ratio 2.1.
     assert.equal(r.fired, true);
     assert.equal(r.epoch, 22);
     assert.equal(r.rollbackEpoch, 10);
