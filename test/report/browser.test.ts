@@ -11,9 +11,12 @@ import puppeteer from 'puppeteer-core';
 import { writeReport } from '../../src/report/write-report.js';
 import { DARTS_RUN, NB201_RUN } from './report-fixtures.js';
 
-function findChromium(): string | null {
-  const candidates = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
-  return candidates.find((p): p is string => typeof p === 'string' && existsSync(p)) ?? null;
+/** CHROME_PATH when set (and only it), else Debian's and the usual install paths; with why not, when none is there. */
+function findChromium(): { path: string } | { missing: string } {
+  const env = process.env.CHROME_PATH;
+  if (env) return existsSync(env) ? { path: env } : { missing: `CHROME_PATH=${env} does not exist` };
+  const path = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
+  return path ? { path } : { missing: 'Chromium is not installed (apt-get install chromium, or set CHROME_PATH)' };
 }
 
 interface PageFacts {
@@ -23,11 +26,12 @@ interface PageFacts {
 
 describe('report in a real browser', () => {
   test('chromiumShowsEveryCellAndChartWithoutConsoleErrorsAndAScreenshotIsWritten', { timeout: 180_000 }, async (t) => {
-    const executablePath = findChromium();
-    if (!executablePath) {
-      t.skip('Chromium is not installed (apt-get install chromium, or set CHROME_PATH): the real-browser check of the report did not run');
+    const chromium = findChromium();
+    if ('missing' in chromium) {
+      t.skip(`${chromium.missing}: the real-browser check of the report did not run`);
       return;
     }
+    const executablePath = chromium.path;
     const dir = mkdtempSync(join(tmpdir(), 'dnas-report-browser-'));
     const report = join(dir, 'report.html');
     const screenshot = join(dir, 'report.png');
