@@ -36,10 +36,13 @@ export function archHessianEigenvalue(ctx: HessianContext, batches: readonly Bat
   const saved = torch.noGrad(() => buffers.map((b) => torch.keep(b.clone())));
   const rng = torch.keep(torch.getRngState());
   try {
-    return withFrozenWeights(ctx.weights, () => {
-      const loss = (batch: Batch) => supernetLoss(ctx, batch, true).loss;
-      return withHessianVectorProduct(loss, ctx.archParams, batches, (hvp) => dominantEigenvalue(hvp, ctx.archParams, options));
-    });
+    // enableGrad: the double backward needs a graph even if the caller sits inside noGrad.
+    return torch.enableGrad(() =>
+      withFrozenWeights(ctx.weights, () => {
+        const loss = (batch: Batch) => supernetLoss(ctx, batch, true).loss;
+        return withHessianVectorProduct(loss, ctx.archParams, batches, (hvp) => dominantEigenvalue(hvp, ctx.archParams, options));
+      }),
+    );
   } finally {
     torch.noGrad(() => buffers.forEach((b, i) => b.copy_(saved[i] as Tensor)));
     saved.forEach((t) => t.dispose());

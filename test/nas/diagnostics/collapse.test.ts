@@ -39,7 +39,8 @@ describe('collapse diagnostics', () => {
     const before = { weights: values(ctx.weights), buffers: values(ctx.net.buffers()), arch: values(ctx.archParams) };
     const live = torch.memory().tensors;
     torch.manualSeed(3);
-    archHessianEigenvalue(ctx, batches, { iterations: 3 });
+    const r = archHessianEigenvalue(ctx, batches, { iterations: 3 });
+    assert.equal(torch.noGrad(() => archHessianEigenvalue(ctx, batches, { iterations: 3 })).value, r.value, 'works inside noGrad too');
     assert.equal(torch.memory().tensors, live, 'no tensor left behind');
     const draw = torch.rand([1]).item();
     torch.manualSeed(3);
