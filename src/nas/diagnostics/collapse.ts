@@ -2,6 +2,7 @@
 // `diagnostics`, and what a report plots. See collapseDiagnostics for the contract.
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
+import type { PhaseSample } from '../types.js';
 import type { Batch, StepContext } from '../update/common.js';
 import { supernetLoss, withFrozenWeights } from '../update/common.js';
 import { countParameterFreeOps, countSkipConnects, edgeEntropy, edgeMargin } from './cell-stats.js';
@@ -21,8 +22,12 @@ export interface CollapseDiagnostics {
   edgeMargin: Record<string, number[]>;
 }
 
-/** What the supernet side of the Hessian needs: a subset of the search step's context. */
-export type HessianContext = Pick<StepContext, 'net' | 'mixing' | 'arch' | 'space' | 'archParams' | 'weights'>;
+/**
+ * What the supernet side of the Hessian needs: a subset of the search step's context (a StepContext
+ * or SearchParts plus `progress` will do). Without `sample`, a sampling mixing (GDAS) is measured at
+ * one sample drawn here for all products; a softmax mixing draws nothing.
+ */
+export type HessianContext = Pick<StepContext, 'net' | 'mixing' | 'arch' | 'space' | 'archParams' | 'weights' | 'progress'> & { sample?: PhaseSample };
 
 /**
  * The dominant eigenvalue of the Hessian of the validation loss (mean over `batches`) w.r.t. the
@@ -38,10 +43,14 @@ export function archHessianEigenvalue(ctx: HessianContext, batches: readonly Bat
   try {
     // enableGrad: the double backward needs a graph even if the caller sits inside noGrad.
     return torch.enableGrad(() =>
-      withFrozenWeights(ctx.weights, () => {
-        const loss = (batch: Batch) => supernetLoss(ctx, batch, true).loss;
-        return withHessianVectorProduct(loss, ctx.archParams, batches, (hvp) => dominantEigenvalue(hvp, ctx.archParams, options));
-      }),
+      withFrozenWeights(ctx.weights, () =>
+        torch.tidy(() => {
+          const sample = ctx.sample !== undefined ? ctx.sample : torch.noGrad(() => ctx.mixing.sample(ctx.arch, ctx.space, ctx.progress));
+          const lossCtx = { ...ctx, sample };
+          const loss = (batch: Batch) => supernetLoss(lossCtx, batch, true).loss;
+          return withHessianVectorProduct(loss, ctx.archParams, batches, (hvp) => dominantEigenvalue(hvp, ctx.archParams, options));
+        }),
+      ),
     );
   } finally {
     torch.noGrad(() => buffers.forEach((b, i) => b.copy_(saved[i] as Tensor)));
@@ -52,7 +61,7 @@ export function archHessianEigenvalue(ctx: HessianContext, batches: readonly Bat
 }
 
 export interface DiagnosticsInput {
-  /** Per cell type [edges × ops] op weights: what the epoch event logs as `archWeights` (mixing.derivationWeights(arch, space)). */
+  /** Per cell type [edges × ops] op weights: what the epoch event logs as `archWeights` (the `ops` of mixing.derivationWeights(arch, space)). */
   archWeights: Record<string, number[][]>;
   /** The derived genotype in JSON form, as logged (space.genotypeToJSON(genotype)). */
   genotypeJSON: object;

@@ -2,12 +2,11 @@
 //
 // In the search loop, after an epoch's genotype is derived:
 //
-//   const archWeights = mixing.derivationWeights(arch, space);            // as the epoch event logs it
 //   const diagnostics = collapseDiagnostics({
-//     archWeights,
-//     genotypeJSON,                                                        // space.genotypeToJSON(derived)
+//     archWeights,                                                         // as the epoch event logs it: { [cell]: ops rows }
+//     genotypeJSON,                                                        // as the epoch event logs it
 //     // Only on epochs where the eigenvalue is wanted (RobustDARTS measured every 2nd epoch):
-//     hessian: { ctx: { net, mixing, arch, space, archParams, weights }, batches: fixedValidBatches },
+//     hessian: { ctx: { ...parts, progress }, batches: fixedValidBatches },   // parts: SearchParts (build.ts)
 //   });
 //   history.push({ epoch, ...diagnostics });                               // keep in the checkpoint state for --resume
 //   const stop = rule ? checkEarlyStop(rule, history, earlyStopOptions) : null;

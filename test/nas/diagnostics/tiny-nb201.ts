@@ -2,8 +2,9 @@
 // Hessian w.r.t. α can be formed explicitly, row by row, in a test.
 import { archList, createArchParams } from '../../../src/nas/arch.js';
 import type { HessianContext } from '../../../src/nas/diagnostics/collapse.js';
-import { softmaxMixing } from '../../../src/nas/mixing/softmax.js';
+import { softmaxMixing } from '../../../src/nas/mixing/index.js';
 import { Nb201Supernet, nb201Space } from '../../../src/nas/spaces/nb201-space.js';
+import { progressAt } from '../../../src/nas/types.js';
 import type { Batch } from '../../../src/nas/update/common.js';
 import * as torch from '../../../src/torch/index.js';
 
@@ -15,5 +16,5 @@ export function tinyNb201(): { ctx: HessianContext; batches: Batch[] } {
   // Spread-out alphas, so the softmax weights differ and the Hessian is not nearly degenerate.
   torch.noGrad(() => Object.values(arch).forEach((a) => a.normal_(0, 0.7)));
   const batch = (): Batch => ({ x: torch.keep(torch.randn([5, 3, 6, 6], { dtype: 'float64' })), y: torch.keep(torch.randint(0, 3, [5])) });
-  return { ctx: { net, mixing, arch, space: nb201Space, archParams: archList(arch), weights: net.parameters() }, batches: [batch(), batch()] };
+  return { ctx: { net, mixing, arch, space: nb201Space, archParams: archList(arch), weights: net.parameters(), progress: progressAt(0, 1) }, batches: [batch(), batch()] };
 }
