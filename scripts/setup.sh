@@ -2,7 +2,8 @@
 # Installs what dnas needs and builds it. Idempotent: quick when everything is already in place.
 #   - Debian packages: libtorch-dev (unless LIBTORCH points at another libtorch), libopenblas0-pthread
 #     (Debian's reference BLAS makes a 2048² matmul ~40x slower), dataset-fashion-mnist (the embedded
-#     default data set).
+#     default data set); chromium (optional: only the real-browser test of `dnas report` needs it, and
+#     that test is skipped, saying so, without it).
 #   - npm dependencies, the native addon (node-gyp), the TypeScript (tsc).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,6 +29,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   else
     say "missing system packages: ${missing[*]}. Install them with 'sudo apt-get install ${missing[*]}', or set LIBTORCH to a libtorch folder (a pip-installed torch's folder works, and is how CUDA builds are made)."
     exit 1
+  fi
+fi
+
+# Optional: a failed install must not stop setup, so it is tried apart from the required packages.
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROME_PATH:-}" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    say "installing chromium (apt-get; optional, for the browser test of dnas report)"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq && apt-get install -y -qq chromium; } >/dev/null 2>&1 || \
+      say "chromium could not be installed; the browser test of dnas report will be skipped"
+  else
+    say "chromium is not installed (optional): 'sudo apt-get install chromium' or CHROME_PATH enables the browser test of dnas report"
   fi
 fi
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // dnas command line: thin — parses flags, builds a config, calls the library.
 import { Command } from 'commander';
+import { reportCommand } from './report-command.js';
 import { searchCommand } from './search-command.js';
 
 const program = new Command('dnas')
   .description('differentiable neural architecture search (DARTS family) over libtorch')
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')
-  .addCommand(searchCommand());
+  .addCommand(searchCommand())
+  .addCommand(reportCommand());
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   // User-facing errors are one line: what was wrong and how to fix it.

@@ -18,3 +18,4 @@ export { parseSearchConfig, resolveSearchConfig, searchConfigSchema, QUICK_PRESE
 export { buildSearch, createStepContext, deriveGenotype, type SearchParts, type DataShape } from './build.js';
 export { runSearch, type SearchEvent, type SearchIO, type SearchData, type BatchStream, type SearchResult } from './search.js';
 export { openSearchData } from './search-data.js';
+export * from './diagnostics/index.js';
