@@ -136,14 +136,25 @@ describe('AutoAugment in augmentBatch', () => {
     });
   });
 
-  it('padsTheCropWithGreyWhenAutoAugmentIsOn', () => {
-    torch.manualSeed(5);
+  it('followsSharpDartsOrderGreyPaddedCropFlipPolicyNormaliseCutout', () => {
     torch.tidy(() => {
-      const black = torch.zeros([64, 4, 4, 1], { dtype: 'uint8' });
-      const identity: data.SubPolicy[] = [[[0, 'invert', 0], [0, 'invert', 0]]];
-      const grey = data.cropAndFlip(black.permute(0, 3, 1, 2).to('float32'), 2, false, 128);
-      assert.deepEqual([...new Set(grey.data() as Float32Array)].sort((a, b) => a - b), [0, 128]);
-      assert.equal(data.autoAugment(grey, { policy: identity }).eq(grey).all().item(), 1);
+      const bytes = Uint8Array.from({ length: 8 * 6 * 6 * 3 }, (_, i) => (i * 53) % 256);
+      const images = torch.fromBytes(bytes, [8, 6, 6, 3], 'uint8');
+      const mean = [0.4, 0.5, 0.6];
+      const std = [0.2, 0.25, 0.3];
+      torch.manualSeed(9);
+      const fused = data.augmentBatch(images, { mean, std, cropPadding: 2, horizontalFlip: true, autoaugment: true, cutout: 2, memoryFormat: 'contiguous' }, true);
+      // The same steps one by one from the same seed: grey-padded crop and flip on 0..255 pixels,
+      // the policy, scaling and normalisation, then cutout.
+      torch.manualSeed(9);
+      const cropped = data.cropAndFlip(images.permute(0, 3, 1, 2).to('float32'), 2, true, 128);
+      const augmented = data.autoAugment(cropped, { policy: 'cifar10' });
+      const normalised = augmented.div(255).sub(torch.tensor(mean).view([1, 3, 1, 1])).div(torch.tensor(std).view([1, 3, 1, 1]));
+      const manual = data.cutout(normalised, 2).contiguous();
+      assert.ok(fused.sub(manual).abs().max().item() < 1e-6);
+      // The padding is grey 128, not black.
+      const padded = data.cropAndFlip(torch.zeros([4, 1, 2, 2]), 2, false, 128).data() as Float32Array;
+      assert.deepEqual([...new Set(padded)].sort((a, b) => a - b), [0, 128]);
     });
   });
 });
