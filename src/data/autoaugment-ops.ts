@@ -6,8 +6,8 @@ import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 
 /** One value per image, shaped to broadcast over k×C×H×W. */
-function perImage(values: readonly number[], dtype: 'float32' | 'float64' = 'float32'): Tensor {
-  return torch.tensor([...values], { dtype }).view([values.length, 1, 1, 1]);
+function perImage(x: Tensor, values: readonly number[], dtype: 'float32' | 'float64' = 'float32'): Tensor {
+  return torch.tensor([...values], { dtype, device: x.device }).view([values.length, 1, 1, 1]);
 }
 
 function channelsOf(x: Tensor, op: string): number {
@@ -24,14 +24,14 @@ export function invert(x: Tensor): Tensor {
 /** ImageOps.posterize: keep the top `bits` bits of every value. */
 export function posterize(x: Tensor, bits: readonly number[]): Tensor {
   return torch.tidy(() => {
-    const step = perImage(bits.map((b) => 2 ** (8 - b)));
+    const step = perImage(x, bits.map((b) => 2 ** (8 - b)));
     return x.div(step).floor().mul(step);
   });
 }
 
 /** ImageOps.solarize: values at or above the threshold are inverted. */
 export function solarize(x: Tensor, thresholds: readonly number[]): Tensor {
-  return torch.tidy(() => x.where(x.lt(perImage(thresholds)), x.rsub(255)));
+  return torch.tidy(() => x.where(x.lt(perImage(x, thresholds)), x.rsub(255)));
 }
 
 /**
@@ -60,16 +60,16 @@ export function equalize(x: Tensor): Tensor {
   const [k, c, h, w] = x.shape as [number, number, number, number];
   return torch.tidy(() => {
     const values = x.view([k, c, h * w]).long();
-    const levels = torch.arange(256).view([1, 1, 1, 256]);
+    const levels = torch.arange(0, 256, 1, { device: x.device }).view([1, 1, 1, 256]);
     const histogram = values.view([k, c, h * w, 1]).eq(levels).sum(2).double(); // k×C×256
     // Exclusive cumulative count as one matmul with a strictly upper-triangular matrix (exact in float64).
-    const below = torch.arange(256).view([256, 1]).lt(torch.arange(256).view([1, 256])).double();
+    const below = torch.arange(0, 256, 1, { device: x.device }).view([256, 1]).lt(torch.arange(0, 256, 1, { device: x.device }).view([1, 256])).double();
     const countBelow = histogram.matmul(below);
     const top = values.amax(2, true);
     const step = torch.fullLike(top, h * w, { dtype: 'float64' }).sub(histogram.gather(2, top)).div(255).floor();
     const lut = step.div(2).floor().add(countBelow).div(step.clamp(1, null)).floor().clamp(0, 255);
     const used = histogram.gt(0).sum(2, true);
-    const identity = torch.arange(0, 256, 1, { dtype: 'float64' }).view([1, 1, 256]);
+    const identity = torch.arange(0, 256, 1, { dtype: 'float64', device: x.device }).view([1, 1, 256]);
     const table = lut.where(step.gt(0).logicalAnd(used.gt(1)), identity);
     return table.gather(2, values).float().view([k, c, h, w]);
   });
@@ -79,7 +79,7 @@ export function equalize(x: Tensor): Tensor {
 function luminance(x: Tensor): Tensor {
   if (x.shape[1] === 1) return x.clone();
   return torch.tidy(() => {
-    const weights = torch.tensor([19595, 38470, 7471]).view([1, 3, 1, 1]);
+    const weights = torch.tensor([19595, 38470, 7471], { device: x.device }).view([1, 3, 1, 1]);
     return x.mul(weights).sum(1, true).add(32768).div(65536).floor();
   });
 }
@@ -89,7 +89,7 @@ function luminance(x: Tensor): Tensor {
  * degenerate) in float32, clipped to [0, 255] and truncated, as Pillow's Blend.c does.
  */
 function blend(degenerate: Tensor, x: Tensor, factors: readonly number[]): Tensor {
-  return torch.tidy(() => degenerate.add(x.sub(degenerate).mul(perImage(factors))).clamp(0, 255).floor());
+  return torch.tidy(() => degenerate.add(x.sub(degenerate).mul(perImage(x, factors))).clamp(0, 255).floor());
 }
 
 /** ImageEnhance.Color: blend with the grey (luminance) image. */
@@ -123,10 +123,10 @@ export function sharpness(x: Tensor, factors: readonly number[]): Tensor {
   const [, , h, w] = x.shape as [number, number, number, number];
   if (h < 3 || w < 3) return x.clone();
   return torch.tidy(() => {
-    const kernel = torch.tensor([1, 1, 1, 1, 5, 1, 1, 1, 1]).view([1, 1, 3, 3]).expand(c, 1, 3, 3).contiguous();
+    const kernel = torch.tensor([1, 1, 1, 1, 5, 1, 1, 1, 1], { device: x.device }).view([1, 1, 3, 3]).expand(c, 1, 3, 3).contiguous();
     const smooth = torch.conv2d(x, kernel, { groups: c }).add(6.5).div(13).floor();
-    const rows = torch.arange(h).view([1, 1, h, 1]);
-    const cols = torch.arange(w).view([1, 1, 1, w]);
+    const rows = torch.arange(0, h, 1, { device: x.device }).view([1, 1, h, 1]);
+    const cols = torch.arange(0, w, 1, { device: x.device }).view([1, 1, 1, w]);
     const border = rows.eq(0).logicalOr(rows.eq(h - 1)).logicalOr(cols.eq(0)).logicalOr(cols.eq(w - 1));
     const degenerate = x.where(border, torch.pad(smooth, [1, 1, 1, 1]));
     return blend(degenerate, x, factors);
@@ -144,9 +144,9 @@ export function affineNearest(x: Tensor, coefficients: readonly AffineCoefficien
   const [k, c, h, w] = x.shape as [number, number, number, number];
   if (coefficients.length !== k) throw new Error(`affineNearest: ${coefficients.length} coefficient sets for ${k} images`);
   return torch.tidy(() => {
-    const coef = (i: number) => perImage(coefficients.map((m) => m[i]!), 'float64').view([k, 1, 1]);
-    const xs = torch.arange(0, w, 1, { dtype: 'float64' }).add(0.5).view([1, 1, w]);
-    const ys = torch.arange(0, h, 1, { dtype: 'float64' }).add(0.5).view([1, h, 1]);
+    const coef = (i: number) => perImage(x, coefficients.map((m) => m[i]!), 'float64').view([k, 1, 1]);
+    const xs = torch.arange(0, w, 1, { dtype: 'float64', device: x.device }).add(0.5).view([1, 1, w]);
+    const ys = torch.arange(0, h, 1, { dtype: 'float64', device: x.device }).add(0.5).view([1, h, 1]);
     const xin = coef(0).mul(xs).add(coef(1).mul(ys)).add(coef(2)).floor();
     const yin = coef(3).mul(xs).add(coef(4).mul(ys)).add(coef(5)).floor();
     const inside = xin.ge(0).logicalAnd(xin.lt(w)).logicalAnd(yin.ge(0)).logicalAnd(yin.lt(h));

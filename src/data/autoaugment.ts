@@ -85,7 +85,7 @@ function applyStep(x: Tensor, step: ReadonlyArray<PlannedStep | null>, fill: num
   return torch.tidy(() => {
     const parts: Tensor[] = [];
     const order: number[] = [];
-    const pick = (rows: number[]) => x.indexSelect(0, torch.tensor(rows, { dtype: 'int64' }));
+    const pick = (rows: number[]) => x.indexSelect(0, torch.tensor(rows, { dtype: 'int64', device: x.device }));
     for (const [op, rows] of groups) {
       parts.push(applyOp(op, pick(rows), rows.map((i) => step[i]!), fill));
       order.push(...rows);
@@ -98,7 +98,7 @@ function applyStep(x: Tensor, step: ReadonlyArray<PlannedStep | null>, fill: num
     order.forEach((row, position) => {
       inverse[row] = position;
     });
-    return torch.cat(parts, 0).indexSelect(0, torch.tensor(inverse, { dtype: 'int64' }));
+    return torch.cat(parts, 0).indexSelect(0, torch.tensor(inverse, { dtype: 'int64', device: x.device }));
   });
 }
 
