@@ -3,7 +3,7 @@
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { type AugmentOptions, augmentBatch } from './augment.js';
-import { type Dataset, datasetSize } from './dataset.js';
+import type { Dataset } from './dataset.js';
 import { Rng } from './rng.js';
 
 export interface LoaderOptions {

@@ -14,7 +14,11 @@ export function createArchParams(space: SearchSpaceInfo, mixing: Mixing, opts: {
       torch.noGrad(() => torch.randn([space.edgesPerCell, space.primitives.length], { device: opts.device, dtype: opts.dtype }).mul_(ALPHA_INIT_SCALE)),
     ).requiresGrad_(true);
   }
-  for (const [name, t] of Object.entries(mixing.createExtraArchParams(space))) arch[name] = torch.keep(t).requiresGrad_(true);
+  for (const [name, t] of Object.entries(mixing.createExtraArchParams(space))) {
+    const placed = torch.noGrad(() => t.to({ device: opts.device ?? 'cpu', dtype: opts.dtype ?? 'float32' }));
+    if (placed !== t) t.dispose();
+    arch[name] = torch.keep(placed).requiresGrad_(true);
+  }
   return arch;
 }
 

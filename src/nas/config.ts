@@ -1,50 +1,67 @@
-// The resolved configuration of a search: preset values merged with overrides, validated once.
-// Written to config.json in the run directory; enough to rerun or resume the search.
+// The resolved configuration of a search: base defaults, the space's shape, the method's preset for
+// that space, `--preset quick` and explicit overrides, merged and validated once. Written to
+// config.json in the run directory: it names every part and option, so a run can be reproduced (or
+// resumed) without the preset tables of the version that ran it.
 import { z } from 'zod';
+import { getMethod } from './methods.js';
+import { flagOf, SEARCH_SETTINGS } from './settings.js';
+import { getSpaceDefinition } from './spaces/index.js';
+import { getOpTable, resolvePrimitives } from './spaces/op-tables.js';
 
-export const searchConfigSchema = z.strictObject({
-  space: z.enum(['darts', 'nb201']),
-  method: z.string().min(1),
-  dataset: z.string().min(1),
-  dataDir: z.string().optional(),
-  /** Use only the first N training images (0 = all): quick looks and tests. */
-  trainLimit: z.number().int().min(0),
-  epochs: z.number().int().min(1),
-  batchSize: z.number().int().min(2),
-  initChannels: z.number().int().min(2),
-  layers: z.number().int().min(1),
-  seed: z.number().int().min(0),
-  device: z.string().regex(/^(cpu|cuda(:\d+)?)$/, "device must be 'cpu', 'cuda' or 'cuda:N'"),
-  lr: z.number().positive(),
-  lrMin: z.number().min(0),
-  momentum: z.number().min(0).max(1),
-  weightDecay: z.number().min(0),
-  nesterov: z.boolean(),
-  gradClip: z.number().positive(),
-  archLr: z.number().positive(),
-  archBetas: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]),
-  archWeightDecay: z.number().min(0),
-  trainPortion: z.number().gt(0).lt(1),
-  order: z.union([z.literal(1), z.literal(2)]),
-  stepOrder: z.enum(['arch-first', 'weights-first']),
-  warmupEpochs: z.number().int().min(0),
-  /** Cutout hole side in pixels (0 = off; the DARTS search default). */
-  cutout: z.number().int().min(0),
-  channelsLast: z.boolean(),
-  /** Leading supernet cells recomputed during backward instead of stored (0 = off). */
-  checkpointCells: z.number().int().min(0),
-  numThreads: z.number().int().min(0),
-});
+type Settings = typeof SEARCH_SETTINGS;
+export type SearchConfig = { -readonly [K in keyof Settings]: z.output<Settings[K]['schema']> };
 
-export type SearchConfig = z.infer<typeof searchConfigSchema>;
+export const searchConfigSchema = z.strictObject(Object.fromEntries(Object.entries(SEARCH_SETTINGS).map(([k, s]) => [k, s.schema])) as { [K in keyof Settings]: Settings[K]['schema'] });
 
-/** Validates a config object; the error names every offending key in one line. */
+/** Settings that are not the method's or the space's: the run's own defaults. */
+export const BASE_CONFIG = {
+  dataset: 'fashion-mnist',
+  trainLimit: 0,
+  device: 'cpu',
+  cutout: 0,
+  channelsLast: true,
+  checkpointCells: 0,
+  numThreads: 0,
+} satisfies Partial<SearchConfig>;
+
+/** `--preset quick`: a small search on a subset, for a first look in a few minutes on 2 cores. */
+export const QUICK_PRESET = { epochs: 3, batchSize: 32, initChannels: 8, layers: 5, trainLimit: 2000 } satisfies Partial<SearchConfig>;
+
+export type SearchOverrides = Partial<SearchConfig> & { preset?: string };
+
+/** Merges defaults, the method preset for the space, `--preset` and explicit overrides, then validates. */
+export function resolveSearchConfig(overrides: SearchOverrides = {}): SearchConfig {
+  const { preset, ...explicit } = overrides;
+  const spaceName = explicit.space ?? 'darts';
+  const space = getSpaceDefinition(spaceName);
+  const method = getMethod(explicit.method ?? 'darts');
+  const settings = method.spaces[spaceName];
+  if (!settings) throw new Error(`--method: '${method.name}' has no settings for the '${spaceName}' space (it supports: ${Object.keys(method.spaces).join(', ')})`);
+  if (preset !== undefined && preset !== 'quick') throw new Error(`--preset: unknown preset '${preset}' (known: quick)`);
+  // A quick look keeps at most one warm-up epoch, so the architecture still learns in it.
+  const quick = preset === 'quick' ? { ...QUICK_PRESET, warmupEpochs: Math.min(settings.warmupEpochs, 1) } : {};
+  const { initChannels, layers, ops, primitives, derive } = space.defaults;
+  const defined = Object.fromEntries(Object.entries(explicit).filter(([, v]) => v !== undefined));
+  return parseSearchConfig({ ...BASE_CONFIG, space: spaceName, method: method.name, initChannels, layers, ops, primitives: [primitives], derive, ...settings, ...quick, ...defined });
+}
+
+/** Validates a config object (also one read back from config.json); errors name the flag, in one line. */
 export function parseSearchConfig(raw: unknown): SearchConfig {
   const r = searchConfigSchema.safeParse(raw);
-  if (r.success) {
-    if (r.data.lrMin > r.data.lr) throw new Error(`invalid configuration: lrMin (${r.data.lrMin}) must not exceed lr (${r.data.lr})`);
-    return r.data;
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => {
+      const key = String(i.path[0] ?? '');
+      if (i.code === 'unrecognized_keys') return `unknown setting${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `'${k}'`).join(', ')}`;
+      return `${key ? flagOf(key) : '(config)'}: ${i.message}`;
+    });
+    throw new Error(`invalid configuration: ${issues.join('; ')}`);
   }
-  const issues = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-  throw new Error(`invalid configuration: ${issues.join('; ')}`);
+  const cfg = r.data as SearchConfig;
+  getSpaceDefinition(cfg.space);
+  cfg.primitives = resolvePrimitives(cfg.primitives, getOpTable(cfg.ops));
+  if (cfg.lrMin > cfg.lr) throw new Error(`invalid configuration: --lr-min (${cfg.lrMin}) must not exceed --lr (${cfg.lr})`);
+  if (cfg.partialChannels > 1 && cfg.initChannels % cfg.partialChannels !== 0) {
+    throw new Error(`invalid configuration: --partial-channels ${cfg.partialChannels} does not divide --init-channels ${cfg.initChannels}; PC-DARTS sends C/K channels through each edge`);
+  }
+  return cfg;
 }

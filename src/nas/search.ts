@@ -1,17 +1,14 @@
 // The search loop: method-agnostic. Each step asks the update rule to move weights and arch params;
 // each epoch derives a genotype, logs the arch weights and writes a checkpoint. Ctrl-C writes a
 // checkpoint at the current step and stops cleanly; --resume continues bit for bit.
-import * as optim from '../optim/index.js';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
-import { archList, createArchParams } from './arch.js';
+import { buildSearch, createStepContext, deriveGenotype, releaseStepContext } from './build.js';
 import { type Checkpoint, hasCheckpoint, loadCheckpoint, prefixed, saveCheckpoint, unprefixed } from './checkpoint.js';
 import type { SearchConfig } from './config.js';
-import { getMethod } from './methods.js';
-import { getSpace } from './spaces/index.js';
-import type { Batch, StepContext, StepStats } from './update/common.js';
-import type { ArchParams } from './types.js';
 import { optimizerFromTensors, optimizerToTensors } from './optimizer-state.js';
+import { progressAt } from './types.js';
+import type { Batch, StepStats } from './update/common.js';
 
 /** An endless, resumable stream of batches. */
 export interface BatchStream {
@@ -33,7 +30,24 @@ export interface SearchData {
 export type SearchEvent =
   | { type: 'start'; epochs: number; stepsPerEpoch: number; resumedFrom: { epoch: number; step: number } | null; weights: number; archParams: number }
   | ({ type: 'step'; epoch: number; step: number; lr: number; seconds: number } & StepStats)
-  | { type: 'epoch'; epoch: number; lr: number; trainLoss: number; trainAcc: number; validLoss: number | null; validAcc: number | null; seconds: number; genotype: string; genotypeJSON: object; archWeights: Record<string, number[][]> }
+  | {
+      type: 'epoch';
+      epoch: number;
+      lr: number;
+      trainLoss: number;
+      trainAcc: number;
+      validLoss: number | null;
+      validAcc: number | null;
+      seconds: number;
+      genotype: string;
+      genotypeJSON: object;
+      /** softmax(α) per cell type: rows = edges, columns = ops in primitive order. */
+      archWeights: Record<string, number[][]>;
+      /** Per-node softmax(β) per cell type, when the mixing normalises edges. */
+      edgeWeights?: Record<string, number[]>;
+      /** Scheduled values of the parts at this epoch, e.g. GDAS' τ. */
+      tau?: number;
+    }
   | { type: 'checkpoint'; epoch: number; step: number; reason: 'epoch' | 'interrupt' };
 
 export interface SearchIO {
@@ -58,7 +72,7 @@ export interface SearchResult {
 }
 
 interface RunState {
-  version: 1;
+  version: 2;
   epoch: number;
   step: number;
   logBytes: number;
@@ -68,6 +82,7 @@ interface RunState {
   train: unknown;
   valid: unknown;
   epochTotals: EpochTotals;
+  weightGradSeen: boolean[];
 }
 
 interface EpochTotals {
@@ -87,21 +102,10 @@ export class SearchInterrupted extends Error {}
 export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<SearchResult> {
   if (cfg.numThreads > 0) torch.setNumThreads(cfg.numThreads);
   torch.manualSeed(cfg.seed);
-  const space = getSpace(cfg.space);
-  const method = getMethod(cfg.method);
-  const { mixing, update } = method.build({ ...method.hyperparameters[cfg.space]!, ...cfg });
   const { data } = io;
-
-  const net = space.createSupernet({ inChannels: data.inChannels, numClasses: data.numClasses, initChannels: cfg.initChannels, layers: cfg.layers }, mixing);
-  if (cfg.device !== 'cpu') net.to(cfg.device);
-  if (cfg.channelsLast) net.to({ memoryFormat: 'channelsLast' });
-  const arch: ArchParams = createArchParams(space, mixing, { device: cfg.device });
-  const archParams = archList(arch);
-  const weights = net.parameters();
-
-  const weightOptimizer = new optim.SGD(weights, { lr: cfg.lr, momentum: cfg.momentum, weightDecay: cfg.weightDecay, nesterov: cfg.nesterov });
-  const scheduler = new optim.CosineAnnealingLR(weightOptimizer, { tMax: cfg.epochs, etaMin: cfg.lrMin });
-  const archOptimizer = new optim.Adam(archParams, { lr: cfg.archLr, betas: cfg.archBetas, weightDecay: cfg.archWeightDecay });
+  const parts = buildSearch(cfg, data);
+  const { net, arch, archParams, weights, weightOptimizer, archOptimizer, scheduler, mixing, space } = parts;
+  let weightGradSeen = weights.map(() => false);
 
   let startEpoch = 0;
   let startStep = 0;
@@ -109,6 +113,7 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
   if (io.resume) {
     if (!hasCheckpoint(io.runDir)) throw new Error(`cannot resume: '${io.runDir}' has no checkpoint (run without --resume to start it)`);
     const ckpt = loadCheckpoint<RunState>(io.runDir);
+    if (ckpt.state.version !== 2) throw new Error(`cannot resume: '${io.runDir}' holds a checkpoint of format ${ckpt.state.version}, this dnas writes format 2; start a new run`);
     torch.noGrad(() => {
       net.loadStateDict(unprefixed('net', ckpt.tensors));
       for (const [name, t] of Object.entries(unprefixed('arch', ckpt.tensors))) {
@@ -126,6 +131,7 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
     startEpoch = ckpt.state.epoch;
     startStep = ckpt.state.step;
     totals = ckpt.state.epochTotals;
+    weightGradSeen = ckpt.state.weightGradSeen;
     for (const t of Object.values(ckpt.tensors)) t.dispose();
   }
 
@@ -141,7 +147,7 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
         'rng.cpu': torch.getRngState(),
       };
       const state: RunState = {
-        version: 1,
+        version: 2,
         epoch,
         step,
         logBytes: 0,
@@ -151,6 +157,7 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
         train: data.train.state(),
         valid: data.valid.state(),
         epochTotals: totals,
+        weightGradSeen,
       };
       io.onEvent({ type: 'checkpoint', epoch, step, reason });
       state.logBytes = io.logBytes();
@@ -169,7 +176,7 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
   });
 
   net.train();
-  let lastGenotype = deriveNow();
+  let lastGenotype = deriveGenotype(parts);
   for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
     const lr = scheduler.getLastLr()[0]!;
     for (let step = epoch === startEpoch ? startStep : 0; step < stepsPerEpoch; step++) {
@@ -179,16 +186,19 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
       }
       const began = performance.now();
       const stats = torch.tidy(() => {
-        const trainBatch = data.train.next();
-        const ctx: StepContext = {
-          net, space, mixing, arch, archParams, weights, trainBatch,
+        const ctx = createStepContext(parts, {
+          trainBatch: data.train.next(),
           nextValidBatch: () => data.valid.next(),
-          weightOptimizer, archOptimizer, lr,
-          momentum: cfg.momentum, weightDecay: cfg.weightDecay, gradClip: cfg.gradClip,
-          updateArch: epoch >= cfg.warmupEpochs,
-          checkpointCells: cfg.checkpointCells,
-        };
-        return update.step(ctx);
+          nextTrainBatch: () => data.train.next(),
+          progress: progressAt(epoch, cfg.epochs, step, stepsPerEpoch),
+          lr,
+          weightGradSeen,
+        });
+        try {
+          return parts.update.step(ctx);
+        } finally {
+          releaseStepContext(ctx);
+        }
       });
       const seconds = (performance.now() - began) / 1000;
       accumulate(totals, stats, seconds);
@@ -197,7 +207,9 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
       await new Promise((r) => setImmediate(r));
     }
     scheduler.step();
-    lastGenotype = deriveNow();
+    lastGenotype = deriveGenotype(parts);
+    const w = mixing.derivationWeights(arch, space);
+    const edgeWeights = Object.fromEntries(Object.entries(w).flatMap(([t, v]) => (v.edges ? [[t, v.edges]] : [])));
     io.onEvent({
       type: 'epoch',
       epoch,
@@ -209,17 +221,14 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
       seconds: totals.seconds,
       genotype: lastGenotype.genotype,
       genotypeJSON: lastGenotype.genotypeJSON,
-      archWeights: mixing.derivationWeights(arch, space),
+      archWeights: Object.fromEntries(Object.entries(w).map(([t, v]) => [t, v.ops])),
+      ...(Object.keys(edgeWeights).length ? { edgeWeights } : {}),
+      ...mixing.scheduleValues(progressAt(epoch, cfg.epochs)),
     });
     totals = emptyTotals();
     checkpoint(epoch + 1, 0, 'epoch');
   }
   return { ...lastGenotype, interrupted: false, epochsDone: cfg.epochs };
-
-  function deriveNow(): { genotype: string; genotypeJSON: object } {
-    const g = space.derive(mixing.derivationWeights(arch, space));
-    return { genotype: space.formatGenotype(g), genotypeJSON: space.genotypeToJSON(g) };
-  }
 }
 
 function accumulate(t: EpochTotals, s: StepStats, seconds: number): void {

@@ -1,54 +1,102 @@
-// The small interfaces the NAS layer is built from. A method is a composition of a mixing (how an
-// edge combines its candidate ops), an update (how architecture parameters and weights learn) and
-// a derivation (how a genotype is read off); a search space supplies ops, cells and genotypes.
+// The small interfaces the NAS layer is built from. A method is a composition of parts: a mixing
+// (how an edge combines its candidate ops from α: a sampler, optional partial channels, optional
+// edge normalisation), an update rule (how architecture parameters and weights learn), a derivation
+// (how a genotype is read off), optimizers and a learning-rate schedule; a search space supplies
+// ops (from an op table), cells, the supernet and the genotype format.
 import type { Module } from '../nn/index.js';
 import type { Tensor } from '../torch/index.js';
 
 /** Architecture parameters by name (alphas_normal, alphas_reduce, betas_normal, …). */
 export type ArchParams = Record<string, Tensor>;
 
+/** Where training stands; parts with schedules (Gumbel temperature) read it. */
+export interface TrainingProgress {
+  /** 0-based epoch. */
+  epoch: number;
+  epochs: number;
+  /** 0-based step within the epoch. */
+  step: number;
+  stepsPerEpoch: number;
+  /** Share of the whole run done before this step, in [0, 1). */
+  fraction: number;
+}
+
+export function progressAt(epoch: number, epochs: number, step = 0, stepsPerEpoch = 1): TrainingProgress {
+  return { epoch, epochs, step, stepsPerEpoch, fraction: (epoch * stepsPerEpoch + step) / Math.max(1, epochs * stepsPerEpoch) };
+}
+
 /**
- * What one cell type needs in its forward pass, computed once per forward from the arch params:
- * `ops` [edges × ops] weights each edge applies to its candidate ops, optional `edges` [edges]
- * weights each node applies to its incoming edges (PC-DARTS edge normalisation), and `active`,
- * per edge the op indices worth computing (ops with weight exactly zero, such as DARTS' 'none',
- * contribute nothing to the output or to any gradient, so skipping them is exact).
+ * What one cell type needs in its forward pass: `ops` [edges × ops] weights each edge applies to its
+ * candidate ops, optional `edges` [edges] weights each node applies to its incoming edges (PC-DARTS
+ * edge normalisation), `active`, per edge the op indices worth computing (ops whose weight is exactly
+ * zero, such as DARTS' 'none' or a single-path sample's unselected ops, contribute nothing to the
+ * output), and `inactiveAsScalars`: add each skipped op's weight to the edge output as a scalar, as
+ * GDAS' forward does, so every α of the edge receives a gradient while only the chosen op runs.
  */
 export interface CellWeights {
   ops: Tensor;
   edges?: Tensor;
   active: number[][];
+  inactiveAsScalars?: boolean;
+}
+
+/** One edge's share of CellWeights. */
+export interface EdgeWeights {
+  /** [ops] */
+  ops: Tensor;
+  active: readonly number[];
+  inactiveAsScalars: boolean;
 }
 
 /** A supernet edge: candidate ops on one input, combined by the mixing. */
 export interface MixedEdgeModule extends Module {
-  forward(x: Tensor, opWeights: Tensor, active: readonly number[]): Tensor;
+  forward(x: Tensor, w: EdgeWeights): Tensor;
 }
 
-/** Builds a candidate op of a search space for `channels` channels and the given stride. */
+/** Builds a search-time candidate op for `channels` channels and the given stride. */
 export type OpFactory = (primitive: string, channels: number, stride: number) => Module;
+
+/**
+ * The random draw of one phase (weight update or architecture update), e.g. GDAS' Gumbel noise, or
+ * null for deterministic samplers. Every forward of the phase reuses it, so a second-order
+ * architecture step sees one sample in all of its forwards.
+ */
+export type PhaseSample = Record<string, Tensor> | null;
+
+/** Plain-number weights a derivation rule ranks, per cell type: ops [edges × ops], edges [edges]. */
+export type DerivationWeights = Record<string, { ops: number[][]; edges?: number[] }>;
 
 export interface Mixing {
   readonly name: string;
-  /** Arch params this mixing adds beyond alphas (e.g. PC-DARTS' betas), initialised by the caller's RNG. */
+  /** The mixing's parts and options, recorded in logs. */
+  readonly description: Record<string, unknown>;
+  /** Arch params this mixing adds beyond alphas (e.g. PC-DARTS' betas), drawn from the caller's RNG. */
   createExtraArchParams(space: SearchSpaceInfo): ArchParams;
   /** Builds one supernet edge. */
   createEdge(primitives: readonly string[], makeOp: OpFactory, channels: number, stride: number): MixedEdgeModule;
-  /** Differentiable per-cell-type weights for a forward pass. */
-  cellWeights(arch: ArchParams, space: SearchSpaceInfo): Record<string, CellWeights>;
-  /** Plain-number weights [edges × ops] per cell type that a derivation rule ranks. */
-  derivationWeights(arch: ArchParams, space: SearchSpaceInfo): Record<string, number[][]>;
+  /** Draws a phase's sample (no graph); null when the mixing does not sample. */
+  sample(arch: ArchParams, space: SearchSpaceInfo, progress: TrainingProgress): PhaseSample;
+  /** Differentiable per-cell-type weights for one forward, a function of α and the phase's sample. */
+  cellWeights(arch: ArchParams, space: SearchSpaceInfo, sample: PhaseSample, progress: TrainingProgress): Record<string, CellWeights>;
+  /** Plain-number weights a derivation rule ranks. */
+  derivationWeights(arch: ArchParams, space: SearchSpaceInfo): DerivationWeights;
+  /** Scheduled values worth logging each epoch (e.g. { tau }). */
+  scheduleValues(progress: TrainingProgress): Record<string, number>;
 }
 
-/** The static facts of a search space that mixings and updates need. */
+/** The static facts of a search space that mixings, updates and derivations need. */
 export interface SearchSpaceInfo {
   readonly name: string;
   readonly primitives: readonly string[];
   /** Cell types that carry their own arch params, e.g. ['normal', 'reduce'] or ['cell']. */
   readonly cellTypes: readonly string[];
   readonly edgesPerCell: number;
-  /** Node index of each edge's target and the node count, for per-node edge normalisation. */
+  /** Target node of each edge (alpha row order), for per-node edge normalisation. */
   readonly edgeTargets: readonly number[];
+  /** Cell shape: DARTS' (2 inputs, intermediate nodes concatenated) or NAS-Bench-201's (one input, last node out). */
+  readonly topology: 'darts-cell' | 'nb201-cell';
+  /** Intermediate nodes per cell. */
+  readonly steps: number;
 }
 
 /** A supernet: weights are Module parameters; arch params are held outside and passed as weights. */
@@ -70,12 +118,11 @@ export interface SupernetOptions {
   layers: number;
 }
 
-/** A search space: static facts, its supernet, its arch params and its genotype format. */
+/** A search space: static facts, its supernet and its genotype format. */
 export interface SearchSpace<G = unknown> extends SearchSpaceInfo {
-  readonly defaults: { initChannels: number; layers: number };
+  /** The op table the candidate ops come from. */
+  readonly ops: string;
   createSupernet(opts: SupernetOptions, mixing: Mixing): Supernet;
-  /** Derives a genotype from per-cell-type weights [edges × ops] (plain numbers). */
-  derive(weights: Record<string, number[][]>): G;
   formatGenotype(g: G): string;
   genotypeToJSON(g: G): object;
   parseGenotype(text: string): G;

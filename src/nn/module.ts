@@ -11,6 +11,7 @@ export abstract class Module {
   private readonly _buffers = new Map<string, Tensor | null>();
   private readonly _modules = new Map<string, Module>();
 
+  // biome-ignore lint/suspicious/noExplicitAny: each layer has its own forward signature (PyTorch's nn.Module.forward(*args)), and callers pass tensors to modules typed as Module
   abstract forward(...args: any[]): Tensor;
 
   /** Registers `t` as a trainable parameter under `name` (requiresGrad set, kept beyond every tidy scope). */

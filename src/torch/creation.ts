@@ -1,7 +1,7 @@
 // Tensor creation: from JS data, constants, ranges and random draws.
 import { type DType, dtypeCode, dtypeOfTypedArray } from './dtype.js';
 import { native } from './native.js';
-import { call, type Device, handleOf, Tensor } from './tensor.js';
+import { call, type Device, handleOf, type Tensor } from './tensor.js';
 
 export interface CreateOptions {
   dtype?: DType;

@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as data from '../../src/data/index.js';
-import * as torch from '../../src/torch/index.js';
+import type * as torch from '../../src/torch/index.js';
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

@@ -3,16 +3,16 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { resolveSearchConfig } from '../../src/cli/search-command.js';
+import { resolveSearchConfig } from '../../src/nas/config.js';
 import { RunDir } from '../../src/cli/run-dir.js';
 import { loadCheckpoint } from '../../src/nas/checkpoint.js';
 import type { SearchConfig } from '../../src/nas/config.js';
 import { runSearch, type SearchEvent } from '../../src/nas/search.js';
 import { openSearchData } from '../../src/nas/search-data.js';
-import * as torch from '../../src/torch/index.js';
+import type * as torch from '../../src/torch/index.js';
 
 function tinyConfig(overrides: Partial<SearchConfig> = {}): SearchConfig {
-  return { ...resolveSearchConfig({ dataset: 'synthetic', epochs: 2, batchSize: 16, initChannels: 4, layers: 3, threads: 1, seed: 3 }), ...overrides };
+  return resolveSearchConfig({ dataset: 'synthetic', epochs: 2, batchSize: 16, initChannels: 4, layers: 3, numThreads: 1, seed: 3, ...overrides });
 }
 
 async function search(cfg: SearchConfig, dir: string, opts: { resume?: boolean; stopAfterSteps?: number } = {}) {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createArchParams } from '../../src/nas/arch.js';
-import { softmaxMixing } from '../../src/nas/mixing/softmax.js';
+import { softmaxMixing } from '../../src/nas/mixing/index.js';
 import { createDartsSearchOp, DARTS_OPS } from '../../src/nas/spaces/darts-ops.js';
 import { DartsSupernet, dartsSpace } from '../../src/nas/spaces/darts-space.js';
 import { createNb201Op } from '../../src/nas/spaces/nb201-ops.js';
 import { Nb201Supernet, nb201Space } from '../../src/nas/spaces/nb201-space.js';
+import { progressAt } from '../../src/nas/types.js';
 import * as torch from '../../src/torch/index.js';
 
 const countWeights = (m: { parameters(): torch.Tensor[] }) => m.parameters().reduce((n, p) => n + p.numel(), 0);
@@ -38,10 +39,10 @@ describe('DARTS search space', () => {
     const net = new DartsSupernet({ inChannels: 3, numClasses: 7, initChannels: 4, layers: 5 }, mixing);
     const arch = createArchParams(dartsSpace, mixing);
     torch.tidy(() => {
-      const logits = net.forward(torch.randn([3, 3, 16, 16]), mixing.cellWeights(arch, dartsSpace));
+      const logits = net.forward(torch.randn([3, 3, 16, 16]), mixing.cellWeights(arch, dartsSpace, null, progressAt(0, 1)));
       assert.deepEqual(logits.shape, [3, 7]);
       // Normal cells output 4C channels at full resolution; reduction cells 4·2C at half.
-      const w = mixing.cellWeights(arch, dartsSpace);
+      const w = mixing.cellWeights(arch, dartsSpace, null, progressAt(0, 1));
       const cells = [...net.cells] as unknown as { forward(a: torch.Tensor, b: torch.Tensor, w: unknown): torch.Tensor; reduction: boolean }[];
       const s = torch.randn([2, 12, 16, 16]);
       assert.deepEqual(cells[0]!.forward(s, s, w.normal).shape, [2, 16, 16, 16]);
@@ -74,7 +75,7 @@ describe('NAS-Bench-201 search space', () => {
       const mixing = softmaxMixing();
       const net = new Nb201Supernet({ inChannels: 1, numClasses: 10, initChannels: 4, layers: 1 }, mixing);
       const arch = createArchParams(nb201Space, mixing);
-      assert.deepEqual(net.forward(torch.randn([2, 1, 28, 28]), mixing.cellWeights(arch, nb201Space)).shape, [2, 10]);
+      assert.deepEqual(net.forward(torch.randn([2, 1, 28, 28]), mixing.cellWeights(arch, nb201Space, null, progressAt(0, 1))).shape, [2, 10]);
     });
   });
 

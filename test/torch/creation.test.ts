@@ -19,7 +19,7 @@ describe('tensor creation', () => {
   });
 
   test('everyDtypeFromNestedArraysReadsBackAsItsTypedArray', () => {
-    const cases: [torch.DType, Function, number[]][] = [
+    const cases: [torch.DType, abstract new (...args: never[]) => unknown, number[]][] = [
       ['float32', Float32Array, [1.5, -2, 0]],
       ['float64', Float64Array, [1.5, -2, 0]],
       ['int64', BigInt64Array, [1, -2, 0]],

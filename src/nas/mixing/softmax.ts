@@ -2,13 +2,8 @@
 // weights softmax(α_edge). 'none' outputs zeros, so its term is never computed: its output and its
 // contribution to every gradient are exactly zero.
 import * as torch from '../../torch/index.js';
-import type { ArchParams, CellWeights, Mixing, SearchSpaceInfo } from '../types.js';
-import { WeightedSumEdge } from './weighted-sum.js';
-
-export function activeOps(primitives: readonly string[], edges: number, skip: readonly string[] = ['none']): number[][] {
-  const row = primitives.map((_, i) => i).filter((i) => !skip.includes(primitives[i]!));
-  return Array.from({ length: edges }, () => row);
-}
+import type { ArchParams, SearchSpaceInfo } from '../types.js';
+import { activeOps, type Sampler } from './sampler.js';
 
 export function alphaName(cellType: string): string {
   return `alphas_${cellType}`;
@@ -25,17 +20,12 @@ export function softmaxRows(arch: ArchParams, space: SearchSpaceInfo): Record<st
   return out;
 }
 
-export function softmaxMixing(): Mixing {
+export function softmaxSampler(): Sampler {
   return {
     name: 'softmax',
-    createExtraArchParams: () => ({}),
-    createEdge: (primitives, makeOp, channels, stride) => new WeightedSumEdge(primitives, makeOp, channels, stride),
-    cellWeights(arch: ArchParams, space: SearchSpaceInfo): Record<string, CellWeights> {
-      const out: Record<string, CellWeights> = {};
-      const active = activeOps(space.primitives, space.edgesPerCell);
-      for (const t of space.cellTypes) out[t] = { ops: arch[alphaName(t)]!.softmax(-1), active };
-      return out;
-    },
-    derivationWeights: softmaxRows,
+    options: {},
+    draw: () => null,
+    opWeights: (alpha, _draw, _progress, primitives) => ({ ops: alpha.softmax(-1), active: activeOps(primitives, alpha.shape[0]!), inactiveAsScalars: false }),
+    scheduleValues: () => ({}),
   };
 }

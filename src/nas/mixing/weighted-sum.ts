@@ -1,8 +1,8 @@
 // A supernet edge that returns Σ_o w_o · op_o(x) over the ops worth computing.
 import * as nn from '../../nn/index.js';
 import type { Tensor } from '../../torch/index.js';
-import type { MixedEdgeModule, OpFactory } from '../types.js';
 import { expectsReLUInput } from '../spaces/darts-ops.js';
+import type { EdgeWeights, MixedEdgeModule, OpFactory } from '../types.js';
 
 export class WeightedSumEdge extends nn.Module implements MixedEdgeModule {
   readonly ops: nn.ModuleList;
@@ -11,19 +11,19 @@ export class WeightedSumEdge extends nn.Module implements MixedEdgeModule {
     this.ops = this.registerModule('_ops', new nn.ModuleList(primitives.map((p) => makeOp(p, channels, stride))));
   }
 
-  forward(x: Tensor, opWeights: Tensor, active: readonly number[]): Tensor {
+  forward(x: Tensor, w: EdgeWeights): Tensor {
     // Temporaries are disposed as soon as they are consumed (autograd keeps what backward needs),
     // which keeps a search step's peak memory at what the graph itself holds.
     let sum: Tensor | null = null;
     let relu: Tensor | null = null;
-    for (const o of active) {
+    for (const o of w.active) {
       const op = this.ops.at(o) as nn.Module;
       const input = expectsReLUInput(op) ? (relu ??= x.relu()) : x;
-      const w = opWeights.select(0, o);
+      const weight = w.ops.select(0, o);
       const out = op.forward(input);
-      const term = out.mul(w);
+      const term = out.mul(weight);
       if (out !== input) out.dispose();
-      w.dispose();
+      weight.dispose();
       if (sum === null) sum = term;
       else {
         const next: Tensor = sum.add(term);
@@ -35,6 +35,25 @@ export class WeightedSumEdge extends nn.Module implements MixedEdgeModule {
     relu?.dispose();
     // Every op inactive (e.g. a single-path sample of 'none'): the edge outputs zeros of the right shape.
     if (sum === null) sum = this.stride === 1 ? x.mul(0) : x.slice(2, null, null, this.stride).slice(3, null, null, this.stride).mul(0);
+    if (w.inactiveAsScalars && w.active.length < this.primitives.length) {
+      // GDAS' forward adds each unselected op's straight-through weight (value exactly 0) as a scalar:
+      // the output is unchanged, and each such α receives the sum of the output's gradient.
+      const all = w.ops.sum();
+      let selected: Tensor | null = null;
+      for (const o of w.active) {
+        const s = w.ops.select(0, o);
+        const next: Tensor = selected === null ? s : selected.add(s);
+        if (selected !== null) {
+          selected.dispose();
+          s.dispose();
+        }
+        selected = next;
+      }
+      const scalars = selected === null ? all : all.sub(selected);
+      const withScalars = sum.add(scalars);
+      for (const t of [sum, scalars, ...(selected === null ? [] : [all, selected])]) t.dispose();
+      sum = withScalars;
+    }
     return sum;
   }
 }

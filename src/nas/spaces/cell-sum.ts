@@ -5,7 +5,7 @@ import type { CellWeights, MixedEdgeModule } from '../types.js';
 /** One mixed edge's output, scaled by its edge weight when the mixing normalises edges (PC-DARTS). */
 export function mixedEdgeOutput(edge: MixedEdgeModule, input: Tensor, w: CellWeights, e: number): Tensor {
   const opWeights = w.ops.select(0, e);
-  const out = edge.forward(input, opWeights, w.active[e]!);
+  const out = edge.forward(input, { ops: opWeights, active: w.active[e]!, inactiveAsScalars: w.inactiveAsScalars ?? false });
   opWeights.dispose();
   if (!w.edges) return out;
   const edgeWeight = w.edges.select(0, e);
@@ -21,4 +21,3 @@ export function accumulate(node: Tensor, out: Tensor): Tensor {
   out.dispose();
   return sum;
 }
-

@@ -4,11 +4,11 @@
 import * as nn from '../../nn/index.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { deriveDartsGenotype } from '../derive.js';
-import type { CellWeights, MixedEdgeModule, Mixing, SearchSpace, Supernet, SupernetOptions } from '../types.js';
+import type { CellWeights, MixedEdgeModule, Mixing, OpFactory, SearchSpace, Supernet, SupernetOptions } from '../types.js';
 import { accumulate, mixedEdgeOutput } from './cell-sum.js';
-import { createDartsSearchOp, FactorizedReduce, ReLUConvBN } from './darts-ops.js';
-import { DARTS_PRIMITIVES, type DartsGenotype, dartsGenotypeToJSON, formatDartsGenotype, parseDartsGenotype } from './darts-genotype.js';
+import { FactorizedReduce, ReLUConvBN } from './darts-ops.js';
+import { type DartsGenotype, dartsGenotypeToJSON, formatDartsGenotype, parseDartsGenotype } from './darts-genotype.js';
+import { getOpTable, PRIMITIVE_LISTS, resolvePrimitives } from './op-tables.js';
 
 export const DARTS_STEPS = 4;
 export const DARTS_MULTIPLIER = 4;
@@ -35,6 +35,7 @@ export class DartsSearchCell extends nn.Module {
     reductionPrev: boolean,
     mixing: Mixing,
     primitives: readonly string[],
+    makeOp: OpFactory,
   ) {
     super();
     this.preprocess0 = this.registerModule('preprocess0', reductionPrev ? new FactorizedReduce(cPrevPrev, c, false) : new ReLUConvBN(cPrevPrev, c, 1, 1, 0, false));
@@ -43,7 +44,7 @@ export class DartsSearchCell extends nn.Module {
     for (let i = 0; i < steps; i++) {
       for (let j = 0; j < i + 2; j++) {
         const stride = reduction && j < 2 ? 2 : 1;
-        edges.push(mixing.createEdge(primitives, createDartsSearchOp, c, stride));
+        edges.push(mixing.createEdge(primitives, makeOp, c, stride));
       }
     }
     this.edges = this.registerModule('_ops', new nn.ModuleList(edges));
@@ -72,8 +73,14 @@ export class DartsSupernet extends nn.Module implements Supernet {
   readonly cells: nn.ModuleList;
   readonly globalPooling: nn.AdaptiveAvgPool2d;
   readonly classifier: nn.Linear;
-  constructor(opts: SupernetOptions, mixing: Mixing, primitives: readonly string[] = DARTS_PRIMITIVES, readonly steps = DARTS_STEPS, readonly multiplier = DARTS_MULTIPLIER) {
+  readonly steps: number;
+  readonly multiplier: number;
+  constructor(opts: SupernetOptions, mixing: Mixing, cell: DartsCellOptions = {}) {
     super();
+    const primitives = cell.primitives ?? PRIMITIVE_LISTS.darts!;
+    const makeOp = cell.makeOp ?? getOpTable('darts').searchOp;
+    const steps = (this.steps = cell.steps ?? DARTS_STEPS);
+    const multiplier = (this.multiplier = cell.multiplier ?? DARTS_MULTIPLIER);
     const { inChannels, numClasses, initChannels: C, layers } = opts;
     const cStem = DARTS_STEM_MULTIPLIER * C;
     this.stem = this.registerModule('stem', new nn.Sequential(new nn.Conv2d(inChannels, cStem, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(cStem)));
@@ -83,7 +90,7 @@ export class DartsSupernet extends nn.Module implements Supernet {
     for (let i = 0; i < layers; i++) {
       const reduction = i === Math.floor(layers / 3) || i === Math.floor((2 * layers) / 3);
       if (reduction) cCurr *= 2;
-      cells.push(new DartsSearchCell(steps, multiplier, cPrevPrev, cPrev, cCurr, reduction, reductionPrev, mixing, primitives));
+      cells.push(new DartsSearchCell(steps, multiplier, cPrevPrev, cPrev, cCurr, reduction, reductionPrev, mixing, primitives, makeOp));
       reductionPrev = reduction;
       [cPrevPrev, cPrev] = [cPrev, multiplier * cCurr];
     }
@@ -223,16 +230,34 @@ export interface CheckpointedGradients {
   grads: (Tensor | null)[];
 }
 
-export const dartsSpace: SearchSpace<DartsGenotype> = {
-  name: 'darts',
-  primitives: DARTS_PRIMITIVES,
-  cellTypes: ['normal', 'reduce'],
-  edgesPerCell: dartsEdgeTargets().length,
-  edgeTargets: dartsEdgeTargets(),
-  defaults: { initChannels: 16, layers: 8 },
-  createSupernet: (opts: SupernetOptions, mixing: Mixing) => new DartsSupernet(opts, mixing),
-  derive: (w) => deriveDartsGenotype(w.normal!, w.reduce!, DARTS_PRIMITIVES, DARTS_STEPS, DARTS_MULTIPLIER),
-  formatGenotype: formatDartsGenotype,
-  genotypeToJSON: (g) => dartsGenotypeToJSON(g),
-  parseGenotype: (text) => parseDartsGenotype(text),
-};
+/** What a DARTS-like cell is built from: the candidate ops (α's columns) and how each is made. */
+export interface DartsCellOptions {
+  primitives?: readonly string[];
+  makeOp?: OpFactory;
+  steps?: number;
+  multiplier?: number;
+}
+
+/** The DARTS cell space over an op table and a primitives list (defaults: DARTS' own). */
+export function createDartsSpace(o: { primitives?: readonly string[]; ops?: string } = {}): SearchSpace<DartsGenotype> {
+  const table = getOpTable(o.ops ?? 'darts');
+  const primitives = Object.freeze(resolvePrimitives(o.primitives ?? PRIMITIVE_LISTS.darts!, table));
+  const edgeTargets = dartsEdgeTargets();
+  return {
+    name: 'darts',
+    ops: table.name,
+    primitives,
+    cellTypes: ['normal', 'reduce'],
+    edgesPerCell: edgeTargets.length,
+    edgeTargets,
+    topology: 'darts-cell',
+    steps: DARTS_STEPS,
+    createSupernet: (opts: SupernetOptions, mixing: Mixing) => new DartsSupernet(opts, mixing, { primitives, makeOp: table.searchOp }),
+    formatGenotype: formatDartsGenotype,
+    genotypeToJSON: (g) => dartsGenotypeToJSON(g),
+    // A genotype of this space uses its primitives (and 'none' never survives derivation).
+    parseGenotype: (text) => parseDartsGenotype(text, { ops: primitives }),
+  };
+}
+
+export const dartsSpace: SearchSpace<DartsGenotype> = createDartsSpace();

@@ -3,11 +3,11 @@
 // N cells → BN-ReLU → pooling → classifier (AutoDL-Projects' TinyNetworkDarts).
 import * as nn from '../../nn/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { deriveNb201 } from '../derive.js';
-import type { CellWeights, MixedEdgeModule, Mixing, SearchSpace, Supernet, SupernetOptions } from '../types.js';
+import type { CellWeights, MixedEdgeModule, Mixing, OpFactory, SearchSpace, Supernet, SupernetOptions } from '../types.js';
 import { accumulate, mixedEdgeOutput } from './cell-sum.js';
-import { NB201_OPS, type Nb201Genotype, formatNb201, nb201ToJSON, parseNb201 } from './nb201-genotype.js';
-import { type BnOptions, createNb201Op, ResNetBasicBlock } from './nb201-ops.js';
+import { type Nb201Genotype, formatNb201, nb201ToJSON, parseNb201 } from './nb201-genotype.js';
+import { createNb201Op, ResNetBasicBlock } from './nb201-ops.js';
+import { getOpTable, PRIMITIVE_LISTS, resolvePrimitives } from './op-tables.js';
 
 export const NB201_MAX_NODES = 4;
 
@@ -20,11 +20,11 @@ export function nb201EdgeTargets(maxNodes = NB201_MAX_NODES): number[] {
 
 export class Nb201SearchCell extends nn.Module {
   readonly edges: nn.ModuleList;
-  constructor(readonly maxNodes: number, channels: number, mixing: Mixing, primitives: readonly string[], bn: BnOptions) {
+  constructor(readonly maxNodes: number, channels: number, mixing: Mixing, primitives: readonly string[], makeOp: OpFactory) {
     super();
     const edges: nn.Module[] = [];
     for (let i = 1; i < maxNodes; i++) {
-      for (let j = 0; j < i; j++) edges.push(mixing.createEdge(primitives, (p, c, s) => createNb201Op(p, c, s, bn, true), channels, 1));
+      for (let j = 0; j < i; j++) edges.push(mixing.createEdge(primitives, makeOp, channels, 1));
     }
     this.edges = this.registerModule('edges', new nn.ModuleList(edges));
   }
@@ -57,15 +57,16 @@ export class Nb201Supernet extends nn.Module implements Supernet {
   readonly lastact: nn.Sequential;
   readonly globalPooling: nn.AdaptiveAvgPool2d;
   readonly classifier: nn.Linear;
-  constructor(opts: Nb201SupernetOptions, mixing: Mixing, primitives: readonly string[] = NB201_OPS, readonly maxNodes = NB201_MAX_NODES) {
+  constructor(opts: Nb201SupernetOptions, mixing: Mixing, primitives: readonly string[] = PRIMITIVE_LISTS.nb201!, makeOp?: OpFactory, readonly maxNodes = NB201_MAX_NODES) {
     super();
     const { inChannels, numClasses, initChannels: C, layers: N } = opts;
     const bn = { affine: opts.affine ?? false, trackRunningStats: opts.trackRunningStats ?? true };
+    const cellOp: OpFactory = makeOp ?? ((p, c, s) => createNb201Op(p, c, s, bn, true));
     this.stem = this.registerModule('stem', new nn.Sequential(new nn.Conv2d(inChannels, C, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(C)));
     const cells: nn.Module[] = [];
     let cPrev = C;
     for (const [cCurr, reduction] of stagePlan(C, N)) {
-      cells.push(reduction ? new ResNetBasicBlock(cPrev, cCurr, 2) : new Nb201SearchCell(maxNodes, cCurr, mixing, primitives, bn));
+      cells.push(reduction ? new ResNetBasicBlock(cPrev, cCurr, 2) : new Nb201SearchCell(maxNodes, cCurr, mixing, primitives, cellOp));
       cPrev = cCurr;
     }
     this.cells = this.registerModule('cells', new nn.ModuleList(cells));
@@ -100,16 +101,25 @@ export function stagePlan(C: number, N: number): [number, boolean][] {
   return plan;
 }
 
-export const nb201Space: SearchSpace<Nb201Genotype> = {
-  name: 'nb201',
-  primitives: NB201_OPS,
-  cellTypes: ['cell'],
-  edgesPerCell: nb201EdgeTargets().length,
-  edgeTargets: nb201EdgeTargets(),
-  defaults: { initChannels: 16, layers: 5 },
-  createSupernet: (opts: SupernetOptions, mixing: Mixing) => new Nb201Supernet(opts, mixing),
-  derive: (w) => deriveNb201(w.cell!, NB201_OPS),
-  formatGenotype: formatNb201,
-  genotypeToJSON: (g) => nb201ToJSON(g),
-  parseGenotype: (text) => parseNb201(text),
-};
+/** The NAS-Bench-201 cell space over an op table and a primitives list (defaults: the benchmark's 5 ops). */
+export function createNb201Space(o: { primitives?: readonly string[]; ops?: string } = {}): SearchSpace<Nb201Genotype> {
+  const table = getOpTable(o.ops ?? 'nb201');
+  const primitives = Object.freeze(resolvePrimitives(o.primitives ?? PRIMITIVE_LISTS.nb201!, table));
+  const edgeTargets = nb201EdgeTargets();
+  return {
+    name: 'nb201',
+    ops: table.name,
+    primitives,
+    cellTypes: ['cell'],
+    edgesPerCell: edgeTargets.length,
+    edgeTargets,
+    topology: 'nb201-cell',
+    steps: NB201_MAX_NODES - 1,
+    createSupernet: (opts: SupernetOptions, mixing: Mixing) => new Nb201Supernet(opts, mixing, primitives, table.searchOp),
+    formatGenotype: formatNb201,
+    genotypeToJSON: (g) => nb201ToJSON(g),
+    parseGenotype: (text) => parseNb201(text, { ops: primitives }),
+  };
+}
+
+export const nb201Space: SearchSpace<Nb201Genotype> = createNb201Space();

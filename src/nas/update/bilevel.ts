@@ -5,10 +5,13 @@
 // derivative with finite differences (Eq. 8), or computes it exactly by double backward.
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { applyArchGradients, lossAndGradients, type StepContext, type StepStats, supernetLoss, weightStep } from './common.js';
+import { applyArchGradients, beginPhase, lossAndGradients, type StepContext, type StepStats, supernetLoss, weightStep } from './common.js';
 
+/** An update rule: one search step (weights and, outside warm-up, architecture). */
 export interface Update {
   readonly name: string;
+  /** Options recorded in logs. */
+  readonly description: Record<string, unknown>;
   step(ctx: StepContext): StepStats;
 }
 
@@ -27,10 +30,12 @@ export function bilevel(opts: BilevelOptions): Update {
   const stepOrder = opts.stepOrder ?? 'arch-first';
   return {
     name: `bilevel-${order === 1 ? 'first' : 'second'}-order`,
+    description: { update: 'bilevel', order, stepOrder, ...(order === 2 ? { hessian: opts.hessian ?? 'finite-difference', r: opts.r ?? 1e-2 } : {}) },
     step(ctx: StepContext): StepStats {
       const stats: Partial<StepStats> = {};
       const archStep = () => {
         if (!ctx.updateArch) return;
+        beginPhase(ctx, 'arch');
         const batch = ctx.nextValidBatch();
         const r = order === 1 ? firstOrderArchStep(ctx, batch) : secondOrderArchStep(ctx, batch, opts);
         stats.validLoss = r.loss;
@@ -38,6 +43,7 @@ export function bilevel(opts: BilevelOptions): Update {
         stats.validCount = batch.y.shape[0];
       };
       if (stepOrder === 'arch-first') archStep();
+      beginPhase(ctx, 'weights');
       const w = weightStep(ctx);
       if (stepOrder === 'weights-first') archStep();
       return { ...stats, trainLoss: w.loss, trainCorrect: w.correct, trainCount: ctx.trainBatch.y.shape[0]! };

@@ -2,7 +2,7 @@
 import * as optim from '../../optim/index.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import type { ArchParams, CellWeights, Mixing, SearchSpaceInfo, Supernet } from '../types.js';
+import type { ArchParams, CellWeights, Mixing, PhaseSample, SearchSpaceInfo, Supernet, TrainingProgress } from '../types.js';
 
 export interface Batch {
   x: Tensor;
@@ -18,8 +18,10 @@ export interface StepContext {
   archParams: Tensor[];
   weights: Tensor[];
   trainBatch: Batch;
-  /** Draws the batch for the architecture step (called at most once per step). */
+  /** Draws the batch for the architecture step. */
   nextValidBatch: () => Batch;
+  /** Draws a fresh training batch beyond `trainBatch` (inner steps, resampled sub-models). */
+  nextTrainBatch: () => Batch;
   weightOptimizer: optim.SGD;
   archOptimizer: optim.Optimizer;
   /** Current weight learning rate (ξ in the second-order approximation). */
@@ -31,6 +33,36 @@ export interface StepContext {
   updateArch: boolean;
   /** Leading cells recomputed during backward instead of stored (0 = off): less memory, more time. */
   checkpointCells?: number;
+  /** Where training stands (temperature schedules read it). */
+  progress: TrainingProgress;
+  /** The current phase's sample, drawn by beginPhase; every forward of the phase uses it. */
+  sample: PhaseSample;
+  /**
+   * Per weight, whether it has ever received a gradient. PyTorch's zero_grad() (as the references
+   * call it) zero-fills such gradients instead of dropping them, so a weight that a single-path
+   * sample skips still gets weight decay and momentum; we reproduce that.
+   */
+  weightGradSeen: boolean[];
+}
+
+export type Phase = 'weights' | 'arch';
+
+/**
+ * Starts a phase (a weight update or an architecture update): draws the mixing's sample once, as
+ * the references draw one sample per training forward. Forwards inside the phase reuse it.
+ */
+export function beginPhase(ctx: StepContext, _phase: Phase): void {
+  const previous = ctx.sample;
+  const sample = ctx.mixing.sample(ctx.arch, ctx.space, ctx.progress);
+  if (sample) for (const t of Object.values(sample)) torch.keep(t);
+  ctx.sample = sample;
+  if (previous) for (const t of Object.values(previous)) t.dispose();
+}
+
+/** The phase's differentiable weights (without a graph to α unless `archGrad`). */
+export function phaseWeights(ctx: Pick<StepContext, 'mixing' | 'arch' | 'space' | 'sample' | 'progress'>, archGrad: boolean): Record<string, CellWeights> {
+  const make = () => ctx.mixing.cellWeights(ctx.arch, ctx.space, ctx.sample, ctx.progress);
+  return archGrad ? make() : torch.noGrad(make);
 }
 
 export interface StepStats {
@@ -43,10 +75,10 @@ export interface StepStats {
 }
 
 /** Cross-entropy of the supernet on a batch, and the number of correct top-1 predictions. */
-export function supernetLoss(ctx: Pick<StepContext, 'net' | 'mixing' | 'arch' | 'space'>, batch: Batch, archGrad: boolean): { loss: Tensor; correct: Tensor } {
+export function supernetLoss(ctx: Pick<StepContext, 'net' | 'mixing' | 'arch' | 'space' | 'sample' | 'progress'>, batch: Batch, archGrad: boolean): { loss: Tensor; correct: Tensor } {
   // Weights for the forward pass: without a graph when α is not being differentiated, so the
   // weight step does no bookkeeping for α.
-  const w = archGrad ? ctx.mixing.cellWeights(ctx.arch, ctx.space) : torch.noGrad(() => ctx.mixing.cellWeights(ctx.arch, ctx.space));
+  const w = phaseWeights(ctx, archGrad);
   const logits = ctx.net.forward(batch.x, w);
   const loss = torch.crossEntropy(logits, batch.y);
   const correct = torch.noGrad(() => logits.argmax(1).eq(batch.y).sum());
@@ -71,7 +103,7 @@ export function lossAndGradients(ctx: StepContext, batch: Batch, wrt: { arch: bo
   const run = () => {
     const k = ctx.checkpointCells ?? 0;
     if (k > 0 && ctx.net.lossAndGradients) {
-      const w = wrt.arch ? ctx.mixing.cellWeights(ctx.arch, ctx.space) : torch.noGrad(() => ctx.mixing.cellWeights(ctx.arch, ctx.space));
+      const w = phaseWeights(ctx, wrt.arch);
       // The per-cell-type weights become leaves for the segments; their gradient is carried back to α at the end.
       const leaves: Record<string, CellWeights> = {};
       const leafList: Tensor[] = [];
@@ -112,15 +144,33 @@ export function lossAndGradients(ctx: StepContext, batch: Batch, wrt: { arch: bo
   return wrt.weights ? run() : withFrozenWeights(ctx.weights, run);
 }
 
-/** One SGD step on the training batch with gradient-norm clipping (the reference's weight step). */
-export function weightStep(ctx: StepContext): { loss: number; correct: number } {
-  return torch.tidy(() => {
-    const r = lossAndGradients(ctx, ctx.trainBatch, { arch: false, weights: true }, 'training');
+/** ∇w L_train on a batch (the first half of the reference's weight step). Call inside tidy(). */
+export function weightGradients(ctx: StepContext, batch: Batch): LossAndGradients {
+  return lossAndGradients(ctx, batch, { arch: false, weights: true }, 'training');
+}
+
+/**
+ * The second half of the weight step: writes `grads` into the weights' .grad (zero-filled for
+ * weights that had a gradient before, as PyTorch's zero_grad leaves them), clips the norm, steps SGD.
+ */
+export function applyWeightGradients(ctx: StepContext, grads: (Tensor | null)[]): void {
+  torch.tidy(() => {
     ctx.weights.forEach((p, i) => {
-      p.grad = r.weightGrads[i] ?? null;
+      const g = grads[i] ?? null;
+      if (g) ctx.weightGradSeen[i] = true;
+      p.grad = g ?? (ctx.weightGradSeen[i] ? torch.zerosLike(p) : null);
     });
     optim.clipGradNorm(ctx.weights, ctx.gradClip);
     ctx.weightOptimizer.step();
+    for (const p of ctx.weights) p.grad = null;
+  });
+}
+
+/** One SGD step on the training batch with gradient-norm clipping (the reference's weight step). */
+export function weightStep(ctx: StepContext, batch: Batch = ctx.trainBatch): { loss: number; correct: number } {
+  return torch.tidy(() => {
+    const r = weightGradients(ctx, batch);
+    applyWeightGradients(ctx, r.weightGrads);
     return { loss: r.loss, correct: r.correct };
   });
 }

@@ -1,7 +1,8 @@
 // A tiny float64 DARTS supernet and step context for gradient checks.
 import { archList, createArchParams } from '../../../src/nas/arch.js';
-import { softmaxMixing } from '../../../src/nas/mixing/softmax.js';
+import { softmaxMixing } from '../../../src/nas/mixing/index.js';
 import { DartsSupernet, dartsSpace } from '../../../src/nas/spaces/darts-space.js';
+import { progressAt } from '../../../src/nas/types.js';
 import type { StepContext } from '../../../src/nas/update/common.js';
 import { supernetLoss, weightStep } from '../../../src/nas/update/common.js';
 import * as optim from '../../../src/optim/index.js';
@@ -24,7 +25,9 @@ export function tinyContext(opts: { archLr?: number; archOptimizer?: 'sgd' | 'ad
   const ctx: StepContext = {
     net, space: dartsSpace, mixing, arch, archParams, weights, trainBatch,
     nextValidBatch: () => validBatch,
+    nextTrainBatch: () => trainBatch,
     weightOptimizer, archOptimizer, lr: 0.05, momentum: 0.9, weightDecay: 3e-4, gradClip: 5, updateArch: true,
+    progress: progressAt(0, 1), sample: null, weightGradSeen: weights.map(() => false),
   };
   // One weight step first, so SGD has momentum buffers (the second-order step uses them).
   weightStep(ctx);

@@ -1,0 +1,56 @@
+// Derivation rules: how a method reads a discrete genotype off its architecture weights. A rule
+// belongs to the method, not the space (PC-DARTS ranks edges by α·β, GDAS on NAS-Bench-201 takes
+// each edge's argmax); each rule states which cell topology it applies to.
+import { deriveDartsCell, deriveNb201, deriveTopTwoPairsCell, type WeightMatrix } from './derive.js';
+import type { DartsGenotype } from './spaces/darts-genotype.js';
+import type { DerivationWeights, SearchSpaceInfo } from './types.js';
+
+export interface Derivation {
+  readonly name: string;
+  readonly description: string;
+  readonly topology: SearchSpaceInfo['topology'];
+  derive(space: SearchSpaceInfo, w: DerivationWeights): unknown;
+}
+
+/** Op weights scaled by each edge's normalised weight when the mixing has one (PC-DARTS' α·β). */
+export function edgeScaled(w: { ops: number[][]; edges?: number[] }): WeightMatrix {
+  const edges = w.edges;
+  return edges ? w.ops.map((row, e) => row.map((v) => v * edges[e]!)) : w.ops;
+}
+
+/** A DARTS genotype from a per-cell rule; every intermediate node is concatenated into the output. */
+function dartsGenotype(space: SearchSpaceInfo, w: DerivationWeights, cell: (weights: WeightMatrix) => DartsGenotype['normal']): DartsGenotype {
+  const concat = Array.from({ length: space.steps }, (_, i) => i + 2);
+  return { normal: cell(edgeScaled(w.normal!)), normalConcat: concat, reduce: cell(edgeScaled(w.reduce!)), reduceConcat: [...concat] };
+}
+
+export const DERIVATIONS: Record<string, Derivation> = {
+  'darts-top2': {
+    name: 'darts-top2',
+    description: "DARTS: per node the 2 incoming edges with the strongest non-'none' op, each with that op (ranked by α·β when β exists)",
+    topology: 'darts-cell',
+    derive: (space, w) => dartsGenotype(space, w, (m) => deriveDartsCell(m, space.primitives, space.steps)),
+  },
+  'top2-pairs': {
+    name: 'top2-pairs',
+    description: "AutoDL-Projects' GDAS rule on the DARTS space: per node the 2 strongest (op, input) pairs, which may share an input",
+    topology: 'darts-cell',
+    derive: (space, w) => dartsGenotype(space, w, (m) => deriveTopTwoPairsCell(m, space.primitives, space.steps)),
+  },
+  argmax: {
+    name: 'argmax',
+    description: "NAS-Bench-201: every edge keeps its argmax op ('none' included)",
+    topology: 'nb201-cell',
+    derive: (space, w) => deriveNb201(edgeScaled(w.cell!), space.primitives),
+  },
+};
+
+export function getDerivation(name: string, space: SearchSpaceInfo): Derivation {
+  const d = DERIVATIONS[name];
+  if (!d) throw new Error(`--derive: unknown derivation '${name}' (known: ${Object.keys(DERIVATIONS).join(', ')})`);
+  if (d.topology !== space.topology) {
+    const fits = Object.values(DERIVATIONS).filter((x) => x.topology === space.topology).map((x) => x.name);
+    throw new Error(`--derive: '${name}' derives ${d.topology}s, but the '${space.name}' space has ${space.topology}s; use ${fits.join(' or ')}`);
+  }
+  return d;
+}

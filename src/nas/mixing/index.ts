@@ -1,0 +1,38 @@
+// Mixings by name, built from a config's parts.
+import type { Mixing } from '../types.js';
+import { composeMixing } from './compose.js';
+import { gdasSampler } from './gdas.js';
+import type { Sampler } from './sampler.js';
+import { softmaxSampler } from './softmax.js';
+
+export interface MixingSettings {
+  mixing: string;
+  partialChannels: number;
+  edgeNorm: boolean;
+  tauMax: number;
+  tauMin: number;
+}
+
+export const SAMPLERS: Record<string, (s: MixingSettings) => Sampler> = {
+  softmax: () => softmaxSampler(),
+  gdas: (s) => gdasSampler({ tauMax: s.tauMax, tauMin: s.tauMin }),
+};
+
+export function createMixing(s: MixingSettings): Mixing {
+  const make = SAMPLERS[s.mixing];
+  if (!make) throw new Error(`--mixing: unknown mixing '${s.mixing}' (known: ${Object.keys(SAMPLERS).join(', ')})`);
+  return composeMixing({ sampler: make(s), partialChannels: s.partialChannels, edgeNorm: s.edgeNorm });
+}
+
+export { composeMixing, type MixingParts } from './compose.js';
+export { softmaxSampler, softmaxRows, alphaName } from './softmax.js';
+export { gdasSampler, gdasTau, gumbelNoise, type GdasOptions } from './gdas.js';
+export { activeOps, type Sampler, type OpWeights } from './sampler.js';
+export { PartialChannelEdge, channelShuffle } from './partial-channels.js';
+export { betaName, createEdgeBetas, edgeWeights, nodeRanges } from './edge-norm.js';
+export { WeightedSumEdge } from './weighted-sum.js';
+
+/** DARTS' mixing: softmax over all ops of every edge. */
+export function softmaxMixing(): Mixing {
+  return composeMixing({ sampler: softmaxSampler(), partialChannels: 1, edgeNorm: false });
+}

@@ -1,0 +1,157 @@
+// One declaration per search setting: its validator, its CLI flag and its help text. The zod schema
+// of a search config, the commander options of `dnas search` and the flag names in error messages
+// are all derived from this table, so a hyperparameter is written once. Defaults live in the preset
+// tables (config.ts for the base, spaces for their shape, methods.ts for the papers' values).
+import { z } from 'zod';
+
+/** How a flag's text becomes a value; the zod schema then validates it. */
+export type SettingKind = 'int' | 'float' | 'bool' | 'choice' | 'pair' | 'string' | 'list';
+
+export interface Setting<T = unknown> {
+  readonly kind: SettingKind;
+  readonly schema: z.ZodType<T>;
+  /** The long flag without dashes, e.g. 'arch-lr'; absent for settings the CLI does not expose. */
+  readonly flag?: string;
+  readonly help: string;
+  /** For 'choice': the allowed values (shown in --help). */
+  readonly choices?: readonly string[];
+  /** The flag's placeholder in --help, e.g. '<x>'. */
+  readonly placeholder?: string;
+}
+
+interface Bounds {
+  min?: number;
+  max?: number;
+  /** min itself is not allowed. */
+  exclusiveMin?: boolean;
+}
+
+function boundsText(b: Bounds): string {
+  const lo = b.min === undefined ? '' : ` ${b.exclusiveMin ? '>' : '≥'} ${b.min}`;
+  const hi = b.max === undefined ? '' : `${lo ? ' and' : ''} ≤ ${b.max}`;
+  return `${lo}${hi}`;
+}
+
+function boundedNumber(integer: boolean, b: Bounds): z.ZodNumber {
+  const msg = `expected ${integer ? 'an integer' : 'a number'}${boundsText(b)}`;
+  let s = z.number({ error: msg });
+  if (integer) s = s.int(msg);
+  if (b.min !== undefined) s = b.exclusiveMin ? s.gt(b.min, msg) : s.min(b.min, msg);
+  if (b.max !== undefined) s = s.max(b.max, msg);
+  return s;
+}
+
+const int = (flag: string | undefined, help: string, b: Bounds = {}): Setting<number> => ({ kind: 'int', schema: boundedNumber(true, b), flag, help, placeholder: '<n>' });
+const float = (flag: string | undefined, help: string, b: Bounds = {}): Setting<number> => ({ kind: 'float', schema: boundedNumber(false, b), flag, help, placeholder: '<x>' });
+const bool = (flag: string | undefined, help: string): Setting<boolean> => ({ kind: 'bool', schema: z.boolean(), flag, help });
+const choice = <T extends string>(flag: string | undefined, values: readonly [T, ...T[]], help: string): Setting<T> => ({
+  kind: 'choice',
+  schema: z.enum(values as [T, ...T[]], { error: `expected one of ${values.join(', ')}` }) as unknown as z.ZodType<T>,
+  flag,
+  help,
+  choices: values,
+  placeholder: '<name>',
+});
+const str = (flag: string | undefined, help: string, placeholder = '<name>'): Setting<string> => ({ kind: 'string', schema: z.string().min(1, 'expected a non-empty value'), flag, help, placeholder });
+
+/**
+ * Every setting of a search. Keys are config.json's keys; `flag` is the CLI's name. Parts are named
+ * settings too (`mixing`, `update`, `derive`, `lrSchedule`, `archOptimizer`), so config.json records
+ * the composition of a run and not only its numbers.
+ */
+export const SEARCH_SETTINGS = {
+  // What is searched, on what data.
+  space: choice('space', ['darts', 'nb201'], 'search space'),
+  primitives: {
+    kind: 'list',
+    schema: z.array(z.string().min(1)).min(1, 'expected a list name or op names'),
+    flag: 'primitives',
+    help: "candidate ops: a named list (darts, darts-no-none, nb201) or op names separated by commas; the order is α's column order",
+    placeholder: '<list>',
+  } satisfies Setting<string[]>,
+  ops: choice('ops', ['darts', 'nb201'], 'op table the primitives are built from (default: the space\'s own)'),
+  method: str('method', 'method preset: sets every part and hyperparameter below to the paper\'s values'),
+  dataset: str('dataset', 'fashion-mnist (embedded default), mnist, cifar10, cifar100, imagefolder, synthetic'),
+  dataDir: { kind: 'string', schema: z.string().min(1).optional(), flag: 'data-dir', help: 'folder holding the data set files (cifar-10-batches-bin/, …)', placeholder: '<dir>' } satisfies Setting<string | undefined>,
+  trainLimit: int('train-limit', 'use only the first N training images (0 = all)', { min: 0 }),
+  // The supernet.
+  initChannels: int('init-channels', 'initial channels C', { min: 2 }),
+  layers: int('layers', 'cells (DARTS) or cells per stage (NAS-Bench-201)', { min: 1 }),
+  // The run.
+  epochs: int('epochs', 'search epochs', { min: 1 }),
+  batchSize: int('batch-size', 'batch size of both the weight and the architecture step', { min: 2 }),
+  seed: int('seed', 'random seed', { min: 0 }),
+  device: { kind: 'string', schema: z.string().regex(/^(cpu|cuda(:\d+)?)$/, "expected 'cpu', 'cuda' or 'cuda:N'"), flag: 'device', help: "'cpu' or 'cuda'", placeholder: '<device>' } satisfies Setting<string>,
+  trainPortion: float('train-portion', 'share of the training set that trains the weights; the rest trains the architecture', { min: 0, max: 1, exclusiveMin: true }),
+  // Mixing: how an edge combines its ops from α (sampler, partial channels, edge normalisation).
+  mixing: choice('mixing', ['softmax', 'gdas'], "sampler: 'softmax' (DARTS' weighted sum) or 'gdas' (hard Gumbel-softmax, one op per edge, straight-through)"),
+  partialChannels: int('partial-channels', 'PC-DARTS K: 1/K of the channels go through the mixed op, the rest bypass it (1 = off)', { min: 1 }),
+  edgeNorm: bool('edge-norm', "PC-DARTS' edge normalisation: per-node softmax weights β on the incoming edges"),
+  tauMax: float('tau-max', 'Gumbel temperature at the first epoch (falls linearly to --tau-min)', { min: 0, exclusiveMin: true }),
+  tauMin: float('tau-min', 'Gumbel temperature at the last epoch', { min: 0, exclusiveMin: true }),
+  // Update: how weights and architecture learn.
+  update: choice('update', ['bilevel'], "architecture update rule: 'bilevel' (DARTS: α on a validation batch, w on a training batch)"),
+  order: { kind: 'choice', schema: z.union([z.literal(1), z.literal(2)], { error: 'expected one of 1, 2' }), flag: 'order', help: 'bi-level approximation: 1 (first order) or 2 (second order, unrolled)', choices: ['1', '2'], placeholder: '<n>' } satisfies Setting<1 | 2>,
+  hessian: choice('hessian', ['finite-difference', 'exact'], "second order's mixed Hessian-vector product: 'finite-difference' (the paper) or 'exact' (double backward)"),
+  stepOrder: choice('step-order', ['arch-first', 'weights-first'], "'arch-first' (quark0/darts) or 'weights-first' (AutoDL-Projects)"),
+  warmupEpochs: int('warmup-epochs', 'epochs of weight-only training before the architecture starts to learn', { min: 0 }),
+  // Derivation: how the genotype is read off.
+  derive: choice('derive', ['darts-top2', 'top2-pairs', 'argmax'], "'darts-top2' (2 strongest edges per node, ranked by α·β when β exists), 'top2-pairs' (AutoDL's GDAS rule on the DARTS space), 'argmax' (per edge, NAS-Bench-201)"),
+  // Weight optimizer and its schedule.
+  lr: float('lr', 'weight learning rate', { min: 0, exclusiveMin: true }),
+  lrMin: float('lr-min', 'final weight learning rate of the schedule', { min: 0 }),
+  lrSchedule: choice('lr-schedule', ['cosine', 'constant'], "weight learning-rate schedule, one value per epoch: 'cosine' (annealed to --lr-min) or 'constant'"),
+  momentum: float('momentum', 'SGD momentum', { min: 0, max: 1 }),
+  weightDecay: float('weight-decay', 'weight decay of the weights', { min: 0 }),
+  nesterov: bool('nesterov', 'Nesterov momentum for the weights'),
+  gradClip: float('grad-clip', 'gradient-norm clip of the weights', { min: 0, exclusiveMin: true }),
+  // Architecture optimizer.
+  archOptimizer: choice('arch-optimizer', ['adam', 'sgd'], 'optimizer of the architecture parameters'),
+  archLr: float('arch-lr', 'learning rate of the architecture parameters', { min: 0, exclusiveMin: true }),
+  archBetas: {
+    kind: 'pair',
+    schema: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)], { error: 'expected two numbers in [0, 1]' }),
+    flag: 'arch-betas',
+    help: 'Adam betas of the architecture parameters',
+    placeholder: '<b1,b2>',
+  } satisfies Setting<[number, number]>,
+  archWeightDecay: float('arch-weight-decay', 'weight decay of the architecture parameters', { min: 0 }),
+  // Data and compute.
+  cutout: int('cutout', 'cutout hole size in pixels (0 = off)', { min: 0 }),
+  channelsLast: bool('channels-last', 'channels-last (NHWC) activations, 2–5× faster depthwise convs on CPU'),
+  checkpointCells: int('checkpoint-cells', 'recompute the first N cells during backward instead of storing them: less memory, more time (DARTS space)', { min: 0 }),
+  numThreads: int('threads', 'CPU threads (0 = all cores)', { min: 0 }),
+} as const;
+
+export type SearchSettingKey = keyof typeof SEARCH_SETTINGS;
+
+/** `--flag` for a config key, for messages; keys the CLI does not expose are named as they are. */
+export function flagOf(key: string): string {
+  const s = (SEARCH_SETTINGS as Record<string, Setting>)[key];
+  return s?.flag ? `--${s.flag}` : key;
+}
+
+/** Turns a flag's text into a value of the setting's kind; the schema validates it afterwards. */
+export function parseSettingText(s: Setting, text: string): unknown {
+  const t = text.trim();
+  switch (s.kind) {
+    case 'int':
+      return /^-?\d+$/.test(t) ? Number(t) : Number.NaN;
+    case 'float':
+      return t === '' ? Number.NaN : Number(t);
+    case 'bool':
+      if (['true', '1', 'yes'].includes(t)) return true;
+      if (['false', '0', 'no'].includes(t)) return false;
+      return t;
+    case 'choice':
+      return s.choices?.every((c) => /^\d+$/.test(c)) && /^\d+$/.test(t) ? Number(t) : t;
+    case 'pair': {
+      const parts = t.split(',').map((p) => Number(p.trim()));
+      return parts.length === 2 && parts.every(Number.isFinite) ? parts : t;
+    }
+    case 'list':
+      return t.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+    default:
+      return t;
+  }
+}

@@ -1,0 +1,56 @@
+// Op tables and named primitive lists. A search space is built from an op table (how each candidate
+// op is constructed for the supernet) and a primitives list (which ops, in α's column order), so
+// variants of a space — ROME's DARTS space without 'none', sharpDARTS' SharpSepConv ops, R-DARTS'
+// reduced spaces — are data, not copies of the space.
+import type { OpFactory } from '../types.js';
+import { createDartsSearchOp, DARTS_OPS } from './darts-ops.js';
+import { DARTS_PRIMITIVES } from './darts-genotype.js';
+import { NB201_OPS } from './nb201-genotype.js';
+import { createNb201Op } from './nb201-ops.js';
+
+export interface SearchOpTable {
+  readonly name: string;
+  /** Every op name the table can build. */
+  readonly known: readonly string[];
+  /** Builds the supernet's version of an op. */
+  readonly searchOp: OpFactory;
+}
+
+export const OP_TABLES: Record<string, SearchOpTable> = {
+  darts: { name: 'darts', known: Object.keys(DARTS_OPS), searchOp: createDartsSearchOp },
+  // AutoDL's DARTS runs on NAS-Bench-201: search-cell BN without affine parameters, running statistics kept.
+  nb201: { name: 'nb201', known: NB201_OPS, searchOp: (p, c, s) => createNb201Op(p, c, s, { affine: false, trackRunningStats: true }, true) },
+};
+
+/** Named primitive lists, selectable with --primitives. */
+export const PRIMITIVE_LISTS: Record<string, readonly string[]> = {
+  darts: DARTS_PRIMITIVES,
+  // ROME's space: DARTS' ops without 'none', whose zero output cannot be one of a node's two inputs.
+  'darts-no-none': DARTS_PRIMITIVES.filter((p) => p !== 'none'),
+  nb201: NB201_OPS,
+};
+
+export function getOpTable(name: string): SearchOpTable {
+  const t = OP_TABLES[name];
+  if (!t) throw new Error(`--ops: unknown op table '${name}' (known: ${Object.keys(OP_TABLES).join(', ')})`);
+  return t;
+}
+
+/**
+ * Resolves --primitives: a single name of a list, or op names; each op must be in the op table and
+ * at least two must remain (a choice of one op is no search).
+ */
+export function resolvePrimitives(value: readonly string[], table: SearchOpTable): string[] {
+  const named = value.length === 1 ? PRIMITIVE_LISTS[value[0]!] : undefined;
+  const ops = named ? [...named] : [...value];
+  for (const op of ops) {
+    if (!table.known.includes(op)) {
+      const hint = value.length === 1 ? `; or a named list: ${Object.keys(PRIMITIVE_LISTS).join(', ')}` : '';
+      throw new Error(`--primitives: unknown op '${op}' for the '${table.name}' op table (known: ${table.known.join(', ')}${hint})`);
+    }
+  }
+  const dup = ops.find((op, i) => ops.indexOf(op) !== i);
+  if (dup) throw new Error(`--primitives: op '${dup}' is listed twice`);
+  if (ops.length < 2) throw new Error(`--primitives: a search needs at least two candidate ops, got ${ops.length} (${ops.join(', ') || 'none'})`);
+  return ops;
+}
