@@ -78,14 +78,14 @@ export class HyperCuboidNetwork extends nn.Module {
     const inChannels = o.inChannels ?? 3;
     const final = o.finalLinearFilters ?? 768;
     this.stem = this.registerModule('stem', new nn.ModuleList(this.channels.map((c) => new nn.Sequential(new nn.Conv2d(inChannels, c, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(c)))));
-    const grid = (layer: number) =>
+    const grid = () =>
       new nn.ModuleList(
         [1, 2].map(
           (stride) =>
             new nn.ModuleList(this.channels.map((cIn) => new nn.ModuleList(this.channels.map((cOut) => new nn.ModuleList(this.primitives.map((p) => ops[p]!(cIn, cOut, stride))))))),
         ),
       );
-    this.op_grid = this.registerModule('op_grid', new nn.ModuleList(Array.from({ length: this.gridLayers }, (_, l) => grid(l))));
+    this.op_grid = this.registerModule('op_grid', new nn.ModuleList(Array.from({ length: this.gridLayers }, () => grid())));
     this.base = this.registerModule('base', new nn.ModuleList(this.channels.map((c) => new SharpSepConv(c, final, 3, 1, 1, 1, true, final))));
     this.global_pooling = this.registerModule('global_pooling', new nn.AdaptiveAvgPool2d(1));
     this.classifier = this.registerModule('classifier', new nn.Linear(final, o.numClasses));

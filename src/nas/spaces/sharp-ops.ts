@@ -5,6 +5,7 @@
 import * as nn from '../../nn/index.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
+import type { OpFactory } from '../types.js';
 import { type ExpectsReLUInput, Zero } from './darts-ops.js';
 
 /** Name → builder of an op with C channels in and out; `preActivated` omits the leading ReLU (see ExpectsReLUInput). */
@@ -123,3 +124,16 @@ export function sharpOps(o: SharpOpsOptions = {}): OpTable {
 
 /** sharpDARTS' table with the default 32 choke channels. */
 export const SHARP_OPS: OpTable = sharpOps();
+
+/**
+ * The supernet's version of a table's ops, as sharpDARTS' MixedOp builds them: non-affine BN, no
+ * leading ReLU (the edge applies it once), and pools followed by a non-affine BN.
+ */
+export function sharpSearchOp(table: OpTable = SHARP_OPS): OpFactory {
+  return (primitive, channels, stride) => {
+    const make = table[primitive];
+    if (!make) throw new Error(`unknown sharpDARTS op '${primitive}' (known: ${Object.keys(table).join(', ')})`);
+    const op = make(channels, stride, false, true);
+    return primitive.includes('pool') ? new nn.Sequential(op, new nn.BatchNorm2d(channels, { affine: false })) : op;
+  };
+}

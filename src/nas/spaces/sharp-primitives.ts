@@ -1,4 +1,5 @@
-// sharpDARTS' primitive lists (cnn/genotypes.py); the order is the alpha column order.
+// sharpDARTS' primitive lists (cnn/genotypes.py); the order is the alpha column order. Selectable
+// by name through op-tables.ts: --primitives sharp (PRIMITIVES), sharper, darts.
 import { DARTS_PRIMITIVES } from './darts-genotype.js';
 
 /** DARTS' 8 ops (quark0/darts order); with sharpOps their convs are SharpSepConvs. */
@@ -12,16 +13,3 @@ export const SHARPER_PRIMITIVES: readonly string[] = Object.freeze([
   'none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'sep_conv_7x7',
   'dil_conv_3x3', 'dil_conv_5x5', 'flood_conv_3x3', 'flood_conv_5x5', 'dil_flood_conv_3x3',
 ]);
-
-/** The lists by the names sharpDARTS' `--primitives` flag takes. */
-export const PRIMITIVE_LISTS: Readonly<Record<string, readonly string[]>> = {
-  PRIMITIVES,
-  SHARPER_PRIMITIVES,
-  DARTS_PRIMITIVES,
-};
-
-export function getPrimitiveList(name: string): readonly string[] {
-  const list = PRIMITIVE_LISTS[name];
-  if (!list) throw new Error(`unknown primitive list '${name}' (known: ${Object.keys(PRIMITIVE_LISTS).join(', ')})`);
-  return list;
-}

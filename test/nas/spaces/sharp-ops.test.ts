@@ -3,16 +3,15 @@
 // reference code, and the published genotypes.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import * as nn from '../../../src/nn/index.js';
-import { softmaxMixing } from '../../../src/nas/mixing/softmax.js';
-import { WeightedSumEdge } from '../../../src/nas/mixing/weighted-sum.js';
+import type * as nn from '../../../src/nn/index.js';
+import { softmaxMixing } from '../../../src/nas/mixing/index.js';
 import { DARTS_OPS, expectsReLUInput, FactorizedReduce } from '../../../src/nas/spaces/darts-ops.js';
 import { formatDartsGenotype, parseDartsGenotype } from '../../../src/nas/spaces/darts-genotype.js';
-import { DartsSupernet } from '../../../src/nas/spaces/darts-space.js';
+import { createDartsSpace, type DartsSupernet } from '../../../src/nas/spaces/darts-space.js';
+import { getOpTable, PRIMITIVE_LISTS, resolvePrimitives } from '../../../src/nas/spaces/op-tables.js';
 import { SHARP_GENOTYPE_OPS, SHARP_GENOTYPES, SHARPSEPCONV_DARTS_MAX_W } from '../../../src/nas/spaces/sharp-genotypes.js';
-import { type OpTable, PaddedFactorizedReduce, SHARP_OPS, SharpSepConv, sharpOps } from '../../../src/nas/spaces/sharp-ops.js';
-import { DARTS_PRIMITIVES, getPrimitiveList, PRIMITIVES, SHARPER_PRIMITIVES } from '../../../src/nas/spaces/sharp-primitives.js';
-import type { Mixing } from '../../../src/nas/types.js';
+import { PaddedFactorizedReduce, SHARP_OPS, type SharpSepConv, sharpOps } from '../../../src/nas/spaces/sharp-ops.js';
+import { DARTS_PRIMITIVES, PRIMITIVES, SHARPER_PRIMITIVES } from '../../../src/nas/spaces/sharp-primitives.js';
 import * as torch from '../../../src/torch/index.js';
 
 const countWeights = (m: nn.Module) => m.parameters().reduce((n, p) => n + p.numel(), 0);
@@ -26,17 +25,10 @@ function copyParameters(from: nn.Module, to: nn.Module): void {
   torch.noGrad(() => dst.forEach((p, i) => p.copy_(src[i]!)));
 }
 
-/**
- * A DARTS supernet whose edges are built from `table`, as the reference MixedOp does: non-affine,
- * pre-activated, pools followed by a non-affine BN. (Until the DARTS space takes `{ ops, primitives }`.)
- */
-function supernetWith(table: OpTable, primitives: readonly string[], C = 16, layers = 8): DartsSupernet {
-  const searchOp = (p: string, c: number, stride: number) => {
-    const op = table[p]!(c, stride, false, true);
-    return p.includes('pool') ? new nn.Sequential(op, new nn.BatchNorm2d(c, { affine: false })) : op;
-  };
-  const mixing: Mixing = { ...softmaxMixing(), createEdge: (prims, _dartsOp, c, stride) => new WeightedSumEdge(prims, searchOp, c, stride) };
-  return new DartsSupernet({ inChannels: 3, numClasses: 10, initChannels: C, layers }, mixing, primitives);
+/** The DARTS space built from an op table and a named primitive list, as `--ops` and `--primitives` select them. */
+function supernetWith(ops: string, primitives: string, C = 16, layers = 8): DartsSupernet {
+  const space = createDartsSpace({ ops, primitives: [primitives] });
+  return space.createSupernet({ inChannels: 3, numClasses: 10, initChannels: C, layers }, softmaxMixing()) as DartsSupernet;
 }
 
 describe('sharpDARTS ops', () => {
@@ -142,30 +134,35 @@ describe('sharpDARTS primitive lists', () => {
     assert.equal(PRIMITIVES.length, 9);
     assert.equal(SHARPER_PRIMITIVES.length, 12);
     assert.equal(DARTS_PRIMITIVES.length, 8);
-    assert.equal(getPrimitiveList('SHARPER_PRIMITIVES'), SHARPER_PRIMITIVES);
-    for (const p of [...PRIMITIVES, ...SHARPER_PRIMITIVES]) assert.ok(p in SHARP_OPS, p);
-    assert.throws(() => getPrimitiveList('sharpest'), /unknown primitive list 'sharpest' \(known: PRIMITIVES, SHARPER_PRIMITIVES, DARTS_PRIMITIVES\)/);
+    assert.equal(PRIMITIVE_LISTS.sharp, PRIMITIVES);
+    assert.equal(PRIMITIVE_LISTS.sharper, SHARPER_PRIMITIVES);
+    const sharp = getOpTable('sharp');
+    assert.deepEqual(resolvePrimitives(['sharper'], sharp), [...SHARPER_PRIMITIVES]);
+    assert.deepEqual(resolvePrimitives(['darts'], sharp), [...DARTS_PRIMITIVES]);
+    // The DARTS op table cannot build sharpDARTS' flood and choke ops.
+    assert.throws(() => resolvePrimitives(['sharp'], getOpTable('darts')), /--primitives: unknown op 'flood_conv_3x3' for the 'darts' op table/);
   });
 
   // Measured with sharpDARTS' model_search.Network(C=16, num_classes=10, layers=8, steps=4) and its
   // two alpha tensors (14 edges × ops each), choke mid-channels 32.
-  const references: [string, OpTable, readonly string[], number, number][] = [
-    ['PRIMITIVES with sharp ops', SHARP_OPS, PRIMITIVES, 5_867_642, 252],
-    ['SHARPER_PRIMITIVES with sharp ops', SHARP_OPS, SHARPER_PRIMITIVES, 9_707_002, 336],
-    ['DARTS_PRIMITIVES with sharp ops', SHARP_OPS, DARTS_PRIMITIVES, 2_527_354, 224],
-    ['DARTS_PRIMITIVES with DARTS ops', DARTS_OPS, DARTS_PRIMITIVES, 1_930_618, 224],
+  const references: [string, string, string, number, number][] = [
+    ['PRIMITIVES with sharp ops', 'sharp', 'sharp', 5_867_642, 252],
+    ['SHARPER_PRIMITIVES with sharp ops', 'sharp', 'sharper', 9_707_002, 336],
+    ['DARTS_PRIMITIVES with sharp ops', 'sharp', 'darts', 2_527_354, 224],
+    ['DARTS_PRIMITIVES with DARTS ops', 'darts', 'darts', 1_930_618, 224],
   ];
-  for (const [name, table, primitives, weights, alphas] of references) {
+  for (const [name, ops, primitives, weights, alphas] of references) {
     test(`supernetOf${name.replaceAll(' ', '_')}HasTheReferenceParameterCounts`, () => {
-      assert.equal(countWeights(supernetWith(table, primitives)), weights);
-      assert.equal(2 * 14 * primitives.length, alphas);
+      assert.equal(countWeights(supernetWith(ops, primitives)), weights);
+      const space = createDartsSpace({ ops, primitives: [primitives] });
+      assert.equal(space.cellTypes.length * space.edgesPerCell * space.primitives.length, alphas);
     });
   }
 
   test('smallSharpSupernetRunsForwardWithPreActivatedEdges', () => {
     torch.manualSeed(4);
     torch.tidy(() => {
-      const net = supernetWith(SHARP_OPS, PRIMITIVES, 4, 3);
+      const net = supernetWith('sharp', 'sharp', 4, 3);
       const w = torch.randn([14, PRIMITIVES.length]).softmax(-1);
       const active = Array.from({ length: 14 }, () => PRIMITIVES.map((_, i) => i).slice(1));
       const logits = net.forward(torch.randn([2, 3, 8, 8]), { normal: { ops: w, active }, reduce: { ops: w, active } });
