@@ -51,6 +51,31 @@ describe('HyperCuboid network', () => {
     });
   });
 
+  test('opsAtOrBelowOneOverNSquaredAreSkippedUnlessAlwaysApplied', () => {
+    torch.manualSeed(3);
+    torch.tidy(() => {
+      const o = { initChannels: 4, numClasses: 3, layers: 2, steps: 2, finalLinearFilters: 8 } as const;
+      const skipping = new HyperCuboidNetwork(o);
+      const always = new HyperCuboidNetwork({ ...o, alwaysApplyOps: true });
+      always.loadStateDict(skipping.stateDict());
+      for (const n of [skipping, always]) n.eval();
+      // One op per block at weight 1, and one more stride-1 op at 0.015 < 1/64 into the same width.
+      const w = torch.zeros(skipping.archShape);
+      torch.noGrad(() => {
+        w.select(0, 0).select(0, 0).select(0, 0).select(0, 1).select(0, 1).fill_(1);
+        w.select(0, 0).select(0, 0).select(0, 1).select(0, 1).select(0, 0).fill_(0.015);
+        w.select(0, 1).select(0, 0).select(0, 1).select(0, 0).select(0, 0).fill_(1);
+      });
+      const x = torch.randn([2, 3, 8, 8]);
+      const at = (m: nn.Module, ...idx: number[]) => idx.reduce((a, i) => (a as nn.ModuleList).at(i), m);
+      const chain = at(skipping.op_grid, 0, 1, 1, 0, 0).forward(at(skipping.op_grid, 0, 0, 0, 1, 1).forward(skipping.stem.at(0).forward(x)));
+      const onlyChain = skipping.classifier.forward(skipping.global_pooling.forward(skipping.base.at(0).forward(chain)).flatten(1));
+      // Zero-weight terms add exact zeros, so only the 0.015 op can move the logits (by about 7e-5 here).
+      assert.equal(skipping.forward(x, w).sub(onlyChain).abs().max().item(), 0);
+      assert.ok(always.forward(x, w).sub(onlyChain).abs().max().item() > 1e-5);
+    });
+  });
+
   test('maxWScalesEveryOpByOneMinusTheGridMaxPlusItsWeight', () => {
     torch.manualSeed(1);
     torch.tidy(() => {
