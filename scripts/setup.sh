@@ -4,10 +4,32 @@
 #     (Debian's reference BLAS makes a 2048² matmul ~40x slower), dataset-fashion-mnist (the embedded
 #     default data set).
 #   - npm dependencies, the native addon (node-gyp), the TypeScript (tsc).
+# Modes:
+#   (none)          a clone of the repository: everything above.
+#   --native-only   an installed package (`npx dnas setup`): system packages and the addon only. The
+#                   package ships compiled JavaScript and its dependencies are already installed by
+#                   npm, so npm ci and tsc must not run there.
+#   --install-hook  package.json's install script: --native-only, but a failure never fails
+#                   `npm install`; it says to run `npx dnas setup` once the cause is fixed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+mode=full
+case "${1:-}" in
+  '') ;;
+  --native-only) mode=native ;;
+  --install-hook) mode=hook ;;
+  *) printf "dnas setup: unknown option '%s' (known: --native-only, --install-hook)\n" "$1" >&2; exit 2 ;;
+esac
+
 say() { printf 'dnas setup: %s\n' "$*" >&2; }
+
+if [ "$mode" = hook ]; then
+  # Re-run natively; on failure the message above it already says what is missing.
+  if bash scripts/setup.sh --native-only; then exit 0; fi
+  say "the native addon was not built; the package is installed but unusable until 'npx dnas setup' succeeds"
+  exit 0
+fi
 
 missing=()
 if [ -z "${LIBTORCH:-}" ]; then
@@ -31,7 +53,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ "$mode" = full ] && { [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   say "installing npm dependencies"
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
 fi
@@ -47,6 +69,7 @@ if [ ! -f "$addon" ] || [ "$(cat "$stamp" 2>/dev/null)" != "${LIBTORCH:-system}"
   echo "${LIBTORCH:-system}" > "$stamp"
 fi
 
+[ "$mode" = full ] || exit 0
 if [ ! -f dist/.tsbuildinfo ] || [ -n "$(find src test bench tsconfig.json -newer dist/.tsbuildinfo -name '*.ts' -o -newer dist/.tsbuildinfo -name tsconfig.json 2>/dev/null | head -n 1)" ]; then
   say "compiling TypeScript"
   npx --no-install tsc -p tsconfig.json --incremental --tsBuildInfoFile dist/.tsbuildinfo
