@@ -14,7 +14,9 @@ export type Dim = number | string;
 
 /**
  * A module that writes its own eval-mode forward into an ONNX graph: a cell (preprocess, node sums,
- * concat) or a whole network. `inputs` are value names; the result is the output's value name.
+ * concat; drop path is the identity in eval mode) or a whole network. `inputs` are value names (a
+ * DARTS cell declares `toOnnx(g, s0, s1)`), the result is the output's value name. Children are
+ * emitted with `g.emit(child, value)`, which names their weights by their state-dict keys.
  */
 export interface OnnxExportable {
   toOnnx(g: OnnxGraph, ...inputs: string[]): string;
@@ -75,16 +77,19 @@ export class OnnxGraph {
 
   /** Declares `value` a graph output named `name` (an Identity node renames it when needed). */
   addOutput(value: string, name: string, dims: Dim[]): void {
-    const producer = this.nodes.find((n) => n.output?.[0] === value);
-    const consumed = this.nodes.some((n) => n.input?.includes(value));
-    let out = name;
-    if (value === name) out = name;
-    else if (producer && !consumed && !this.names.has(name)) {
-      // Renaming the last node's output keeps the graph free of a pointless Identity.
-      this.names.add(name);
-      producer.output = [name];
-    } else out = this.node('Identity', [value], {}, name, name);
-    this.outputs.push(valueInfo(out, dims));
+    if (value !== name) {
+      const producer = this.nodes.find((n) => n.output?.[0] === value);
+      const consumed = this.nodes.some((n) => n.input?.includes(value));
+      if (producer && !consumed && !this.names.has(name)) {
+        // Renaming the producing node's output keeps the graph free of a pointless Identity.
+        this.names.add(name);
+        producer.output = [name];
+      } else {
+        // A graph input or a value used elsewhere: an Identity gives the output its own name.
+        this.node('Identity', [value], {}, name, name);
+      }
+    }
+    this.outputs.push(valueInfo(name, dims));
   }
 
   /** A module's parameter or buffer as an initializer named `<path>.<field>` (its state-dict key); stored once however often it is used. */
@@ -148,6 +153,11 @@ export class OnnxGraph {
     const steps = o.steps ?? o.axes.map(() => 1);
     const inputs = [x, this.constantInt64(`${hint}_starts`, o.starts), this.constantInt64(`${hint}_ends`, ends), this.constantInt64(`${hint}_axes`, o.axes), this.constantInt64(`${hint}_steps`, steps)];
     return this.node('Slice', inputs, {}, hint);
+  }
+
+  /** x.view(N, -1): the classifier input after global pooling. */
+  flatten(x: string, hint = 'flatten'): string {
+    return this.node('Flatten', [x], { axis: { int: 1 } }, hint);
   }
 
   relu(x: string, hint = 'relu'): string {

@@ -95,6 +95,50 @@ test('moduleImplementingToOnnxIsEmittedByItsOwnMethodInsideASequential', async (
   await assertMatchesOnnxRuntime(net, bytes, torch.randn([2, 3, 8, 8]));
 });
 
+/** A DARTS-like cell: two inputs, each preprocessed, one node summing two ops, the states concatenated. */
+class TwoInputCell extends nn.Module implements OnnxExportable {
+  readonly pre0 = this.registerModule('preprocess0', new nn.Sequential(new nn.ReLU(), new nn.Conv2d(4, 4, 1, { bias: false }), new nn.BatchNorm2d(4)));
+  readonly pre1 = this.registerModule('preprocess1', new nn.Sequential(new nn.ReLU(), new nn.Conv2d(4, 4, 1, { bias: false }), new nn.BatchNorm2d(4)));
+  readonly ops = this.registerModule('_ops', new nn.ModuleList([new nn.MaxPool2d(3, { stride: 1, padding: 1 }), new nn.Identity()]));
+  forward(s0: torch.Tensor, s1: torch.Tensor): torch.Tensor {
+    return torch.tidy(() => {
+      const [a, b] = [this.pre0.forward(s0), this.pre1.forward(s1)];
+      return torch.cat([a, b, this.ops.at(0).forward(a).add(this.ops.at(1).forward(b))], 1);
+    });
+  }
+  toOnnx(g: OnnxGraph, s0: string, s1: string): string {
+    const [a, b] = [g.emit(this.pre0, s0), g.emit(this.pre1, s1)];
+    return g.concat([a, b, g.add(g.emit(this.ops.at(0), a), g.emit(this.ops.at(1), b))], 1);
+  }
+}
+
+class TinyNetwork extends nn.Module implements OnnxExportable {
+  readonly stem = this.registerModule('stem', new nn.Sequential(new nn.Conv2d(3, 4, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(4)));
+  readonly cell = this.registerModule('cell', new TwoInputCell());
+  readonly pool = this.registerModule('global_pooling', new nn.AdaptiveAvgPool2d(1));
+  readonly classifier = this.registerModule('classifier', new nn.Linear(12, 3));
+  forward(x: torch.Tensor): torch.Tensor {
+    return torch.tidy(() => {
+      const s = this.stem.forward(x);
+      const out = this.pool.forward(this.cell.forward(s, s));
+      return this.classifier.forward(out.view([out.shape[0]!, -1]));
+    });
+  }
+  toOnnx(g: OnnxGraph, x: string): string {
+    const s = g.emit(this.stem, x);
+    return g.emit(this.classifier, g.flatten(g.emit(this.pool, this.cell.toOnnx(g, s, s))));
+  }
+}
+
+test('networkWithATwoInputCellExportsThroughItsToOnnxMethods', async () => {
+  const net = new TinyNetwork();
+  randomizeBatchNorms(net);
+  const { bytes } = onnxModelBytes(net, [1, 3, 8, 8]);
+  const names = graphOf(bytes).initializer.map((t) => t.name);
+  assert.ok(names.includes('cell.preprocess1.2.running_var') && names.includes('classifier.weight'), names.join(', '));
+  await assertMatchesOnnxRuntime(net, bytes, torch.randn([2, 3, 8, 8]));
+});
+
 test('identityNetworkExportsAnIdentityNode', async () => {
   const net = new nn.Identity();
   const { bytes } = onnxModelBytes(net, [1, 2, 3, 3]);
