@@ -30,7 +30,7 @@ export function onnxModelBytes(module: Module, inputShape: number[], o: OnnxExpo
   const dynamic = o.dynamicBatch ?? true;
   return withEvalMode(module, () => {
     // One forward pass gives the output shape the file declares, and proves the module runs on this input.
-    const outputShape = torch.tidy(() => torch.noGrad(() => module.forward(torch.zeros(inputShape)).shape));
+    const outputShape = torch.tidy(() => torch.noGrad(() => firstTensor(module, module.forward(torch.zeros(inputShape))).shape));
     const batch = (shape: number[]): Dim[] => (dynamic ? ['batch', ...shape.slice(1)] : shape);
     const g = new OnnxGraph(module);
     const input = g.addInput(inputName, batch(inputShape));
@@ -44,6 +44,16 @@ export function exportOnnx(module: Module, inputShape: number[], file: string, o
   const { bytes, outputShape, nodes } = onnxModelBytes(module, inputShape, o);
   writeFileAtomically(file, bytes, 'ONNX model');
   return { file, inputName: o.inputName ?? 'input', outputName: o.outputName ?? 'logits', outputShape, nodes };
+}
+
+/**
+ * The logits among a forward's results: the tensor itself, or the first element of a tuple, as in
+ * the reference's NetworkCIFAR, which returns (logits, logits_aux) with logits_aux None in eval mode.
+ */
+function firstTensor(module: Module, out: unknown): torch.Tensor {
+  const first = Array.isArray(out) ? out[0] : out;
+  if (first instanceof torch.Tensor) return first;
+  throw new Error(`exportOnnx: ${module.constructor.name}.forward returned ${Array.isArray(out) ? 'an array without a tensor first' : typeof out}; export needs a forward that returns the logits (or [logits, …])`);
 }
 
 /** Runs `fn` with every submodule in eval mode, then restores each module's own mode. */

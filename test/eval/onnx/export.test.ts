@@ -46,6 +46,14 @@ test('convBnReluPoolLinearNetworkMatchesOnnxRuntimeForAnyBatchSize', async () =>
   assert.ok(diff < 1e-4);
 });
 
+test('channelsLastNetworkExportsItsLogicalWeights', async () => {
+  // Searches and training run channels-last by default: the file must hold NCHW weights all the same.
+  const net = smallClassifier().to({ memoryFormat: 'channelsLast' });
+  assert.equal(net.at(0).getParameter('weight').isContiguous('channelsLast'), true);
+  const { bytes } = onnxModelBytes(net, [1, 3, 16, 16]);
+  await assertMatchesOnnxRuntime(net, bytes, torch.randn([2, 3, 16, 16]));
+});
+
 test('exportedModelDeclaresOpset17AndNamesWeightsByStateDictKeys', () => {
   const net = smallClassifier();
   const bytes = onnxModelBytes(net, [1, 3, 16, 16]).bytes;
