@@ -16,6 +16,8 @@ export interface RunNetwork {
   network: Module;
   /** [1, C, H, W] of the data the run trained on; the batch dimension stays free in the ONNX file. */
   inputShape: number[];
+  /** Strings a user of the file needs (the input normalisation, the genotype); stored in the file's metadata. */
+  metadata?: Record<string, string>;
 }
 
 /** Builds the untrained network a run's config.json describes; throws a one-line error for a config it cannot build. */
@@ -44,14 +46,14 @@ export function exportRun(runDir: string, format: ExportFormat, buildNetworkForR
     }
     const weights = unprefixed('net', ckpt.tensors);
     if (Object.keys(weights).length === 0) throw new Error(`'${checkpointPath(runDir)}' holds no network weights ('net.*' tensors); it was not written by 'dnas train'`);
-    const { network, inputShape } = buildNetworkForRun({ dir: runDir, config });
+    const { network, inputShape, metadata = {} } = buildNetworkForRun({ dir: runDir, config });
     try {
       network.loadStateDict(weights);
     } catch (e) {
       throw new Error(`the checkpoint of '${runDir}' does not fit the network its config.json describes: ${(e as Error).message}`);
     }
-    if (format === 'onnx') exportOnnx(network, inputShape, out);
-    else exportSafetensors(network, out);
+    if (format === 'onnx') exportOnnx(network, inputShape, out, { metadata });
+    else exportSafetensors(network, out, metadata);
     return { file: out, format, tensors: Object.keys(weights).length };
   } finally {
     for (const t of Object.values(ckpt.tensors)) t.dispose();

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type BuildNetworkForRun, exportRun } from '../../src/eval/export-run.js';
+import { onnx } from '../../src/eval/onnx/proto.js';
 import { prefixed, saveCheckpoint } from '../../src/nas/checkpoint.js';
 import * as nn from '../../src/nn/index.js';
 import * as torch from '../../src/torch/index.js';
@@ -15,7 +16,7 @@ torch.manualSeed(3);
 const buildTiny: BuildNetworkForRun = ({ config }) => {
   const { channels, classes } = config as { channels: number; classes: number };
   const network = new nn.Sequential(new nn.Conv2d(1, channels, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(channels), new nn.ReLU(), new nn.AdaptiveAvgPool2d(1), new nn.Flatten(), new nn.Linear(channels, classes));
-  return { network, inputShape: [1, 1, 8, 8] };
+  return { network, inputShape: [1, 1, 8, 8], metadata: { mean: '[0.286]', std: '[0.353]' } };
 };
 
 /** A run directory as `dnas train` writes it: config.json and a checkpoint holding 'net.*' tensors. */
@@ -34,6 +35,8 @@ test('onnxExportOfATrainedRunComputesWhatTheCheckpointedNetworkComputes', async 
   const r = exportRun(dir, 'onnx', buildTiny);
   assert.equal(r.file, join(dir, 'model.onnx'));
   assert.equal(r.tensors, Object.keys(trained.stateDict()).length);
+  const meta = onnx.ModelProto.decode(readFileSync(r.file)).metadataProps.map((p) => [p.key, p.value]);
+  assert.deepEqual(meta, [['mean', '[0.286]'], ['std', '[0.353]']]);
   // The builder makes a freshly initialised network: only loading the checkpoint makes these agree.
   await assertMatchesOnnxRuntime(trained, readFileSync(r.file), torch.randn([2, 1, 8, 8]));
 });
@@ -42,7 +45,9 @@ test('safetensorsExportOfATrainedRunHoldsTheCheckpointWeightsWithoutPrefix', () 
   const { dir, trained } = trainedRun();
   const out = join(dir, 'weights.safetensors');
   exportRun(dir, 'safetensors', buildTiny, out);
-  const loaded = torch.load(out);
+  const file = torch.loadFile(out);
+  assert.deepEqual(file.metadata, { mean: '[0.286]', std: '[0.353]', format: 'pt' });
+  const loaded = file.tensors;
   assert.deepEqual(Object.keys(loaded).sort(), Object.keys(trained.stateDict()).sort());
   assert.deepEqual([...(loaded['1.running_mean']!.data() as Float32Array)], [...(trained.stateDict()['1.running_mean']!.data() as Float32Array)]);
 });

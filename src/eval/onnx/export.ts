@@ -10,6 +10,8 @@ export interface OnnxExportOptions {
   outputName?: string;
   /** Leave the batch dimension free (named 'batch'), so one file serves every batch size. Default true. */
   dynamicBatch?: boolean;
+  /** Key/value strings stored in the model's metadata_props (the input normalisation, the genotype). */
+  metadata?: Record<string, string>;
 }
 
 export interface OnnxExportResult {
@@ -35,7 +37,7 @@ export function onnxModelBytes(module: Module, inputShape: number[], o: OnnxExpo
     const g = new OnnxGraph(module);
     const input = g.addInput(inputName, batch(inputShape));
     g.addOutput(g.emit(module, input), outputName, batch(outputShape));
-    return { bytes: g.encode(module.constructor.name), outputShape, nodes: g.nodeCount };
+    return { bytes: g.encode(module.constructor.name, o.metadata), outputShape, nodes: g.nodeCount };
   });
 }
 

@@ -169,18 +169,19 @@ export class OnnxGraph {
   }
 
   /** The ModelProto for everything added so far. */
-  toModel(graphName: string): OnnxTypes.ModelProto {
+  toModel(graphName: string, metadata: Record<string, string> = {}): OnnxTypes.ModelProto {
     if (this.inputs.length === 0 || this.outputs.length === 0) throw new Error('ONNX export: the graph needs an input and an output (call addInput and addOutput)');
     return onnx.ModelProto.create({
       irVersion: IR_VERSION,
       opsetImport: [{ domain: '', version: OPSET_VERSION }],
       producerName: 'dnas',
+      metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
       graph: { name: graphName, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs },
     });
   }
 
-  encode(graphName: string): Uint8Array {
-    return onnx.ModelProto.encode(this.toModel(graphName)).finish();
+  encode(graphName: string, metadata: Record<string, string> = {}): Uint8Array {
+    return onnx.ModelProto.encode(this.toModel(graphName, metadata)).finish();
   }
 }
 
