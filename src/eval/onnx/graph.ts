@@ -50,8 +50,9 @@ export class OnnxGraph {
   /** A value name not used before, derived from `hint`. */
   fresh(hint: string): string {
     // The root module's path is '': its values still need a non-empty name.
-    let name = hint || 'value';
-    for (let i = 1; this.names.has(name); i++) name = `${hint}_${i}`;
+    const base = hint || 'value';
+    let name = base;
+    for (let i = 1; this.names.has(name); i++) name = `${base}_${i}`;
     this.names.add(name);
     return name;
   }
@@ -97,9 +98,9 @@ export class OnnxGraph {
     const known = this.tensorNames.get(t);
     if (known) return known;
     const path = this.pathOf(m);
-    const name = path ? `${path}.${field}` : field;
+    const name = this.addInitializer(path ? `${path}.${field}` : field, tensorToFloat32(t), t.shape);
     this.tensorNames.set(t, name);
-    return this.addInitializer(name, tensorToFloat32(t), t.shape);
+    return name;
   }
 
   /** A float32 constant (BatchNorm's unit scale when affine=false, a multiplier). */
@@ -138,7 +139,7 @@ export class OnnxGraph {
     return this.node('Add', [a, b], {}, hint);
   }
 
-  /** x · c for a scalar constant c (drop path's and Zero's multiplications). */
+  /** x · c for a scalar constant c ('none' is x · 0, so its shape follows x's). */
   mulConstant(x: string, c: number, hint = 'mul'): string {
     return this.node('Mul', [x, this.constant(`${hint}_factor`, [c], [])], {}, hint);
   }
