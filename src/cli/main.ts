@@ -1,21 +1,28 @@
 #!/usr/bin/env node
 // dnas command line: thin — parses flags, builds a config, calls the library.
 import { Command } from 'commander';
-import { evalCommand } from './eval-command.js';
-import { lookupCommand } from './lookup-command.js';
-import { searchCommand } from './search-command.js';
-import { trainCommand } from './train-command.js';
 
-const program = new Command('dnas')
-  .description('differentiable neural architecture search (DARTS family) over libtorch')
-  .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage)')
-  .addCommand(searchCommand())
-  .addCommand(trainCommand())
-  .addCommand(evalCommand())
-  .addCommand(lookupCommand());
+// Each command is imported only when it runs: loading libtorch takes seconds, and `dnas lookup`
+// never needs it.
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  search: async () => (await import('./search-command.js')).searchCommand(),
+  train: async () => (await import('./train-command.js')).trainCommand(),
+  eval: async () => (await import('./eval-command.js')).evalCommand(),
+  lookup: async () => (await import('./lookup-command.js')).lookupCommand(),
+};
 
-program.parseAsync(process.argv).catch((e: unknown) => {
+async function main(): Promise<void> {
+  const program = new Command('dnas')
+    .description('differentiable neural architecture search (DARTS family) over libtorch')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+  const name = process.argv[2];
+  const wanted = name !== undefined && name in COMMANDS ? [name] : Object.keys(COMMANDS);
+  for (const n of wanted) program.addCommand(await COMMANDS[n]!());
+  await program.parseAsync(process.argv);
+}
+
+main().catch((e: unknown) => {
   // User-facing errors are one line: what was wrong and how to fix it.
   const msg = e instanceof Error ? e.message : String(e);
   process.stderr.write(`dnas: ${msg.split('\n')[0]}\n`);
