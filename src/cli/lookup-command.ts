@@ -11,7 +11,7 @@ interface LookupFlags {
 }
 
 /** An arch string, or the arch of a run directory's genotype.json. */
-function archOf(arg: string): string {
+export function archOf(arg: string): string {
   if (arg.trim().startsWith('|') || !existsSync(arg)) return arg;
   const g = readRunGenotype(arg);
   if (g.space !== 'nb201') throw new Error(`'${arg}' holds a DARTS-space genotype; NAS-Bench-201 covers only NB201 cells (|op~0|+|op~0|op~1|+|...|)`);
