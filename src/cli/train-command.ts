@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import * as data from '../data/index.js';
-import { readGenotypeFile, readRunGenotype, type ResolvedGenotype, resolveGenotype } from '../eval/genotype-source.js';
+import { genotypeJSON, readGenotypeFile, readRunGenotype, type ResolvedGenotype, resolveGenotype } from '../eval/genotype-source.js';
 import { networkKindFor } from '../eval/network.js';
 import { PUBLISHED_GENOTYPES } from '../eval/published-genotypes.js';
 import { runTraining, type TrainEvent } from '../eval/train.js';
@@ -168,6 +168,7 @@ async function train(flags: TrainFlags, cmd: Command): Promise<void> {
     if (hasCheckpoint(dir.path)) throw new Error(`'${dir.path}' already holds a run: pass --resume to continue it, or choose another --out`);
     dir.create();
     dir.writeJSON('config.json', cfg);
+    dir.writeJSON('genotype.json', genotypeJSON(resolveGenotype(cfg.genotype)));
     if (existsSync(dir.logPath)) dir.truncateLog(0);
   }
 

@@ -3,8 +3,8 @@
 // either printed form.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DartsGenotype, dartsGenotypeFromJSON, formatDartsGenotype, parseDartsGenotype } from '../nas/spaces/darts-genotype.js';
-import { formatNb201, type Nb201Genotype, nb201FromJSON, parseNb201 } from '../nas/spaces/nb201-genotype.js';
+import { type DartsGenotype, dartsGenotypeFromJSON, dartsGenotypeToJSON, formatDartsGenotype, parseDartsGenotype } from '../nas/spaces/darts-genotype.js';
+import { formatNb201, type Nb201Genotype, nb201FromJSON, nb201ToJSON, parseNb201 } from '../nas/spaces/nb201-genotype.js';
 import { PUBLISHED_GENOTYPES } from './published-genotypes.js';
 
 export type ResolvedGenotype =
@@ -54,4 +54,10 @@ export function resolveGenotype(spec: string): ResolvedGenotype {
   if (/^(\w+\.)*Genotype\s*\(/.test(s)) return fromDarts(parseDartsGenotype(s), 'string');
   if (existsSync(s)) return statSync(s).isDirectory() ? readRunGenotype(s) : readGenotypeFile(s);
   throw new Error(`--genotype '${s.length > 60 ? `${s.slice(0, 57)}...` : s}' is not a file, a directory or a known genotype; ${HINT}`);
+}
+
+/** The genotype.json form `dnas search` writes, so a training run can be looked up and trained --from too. */
+export function genotypeJSON(g: ResolvedGenotype): object {
+  const json = g.space === 'darts' ? dartsGenotypeToJSON(g.genotype) : nb201ToJSON(g.genotype);
+  return { ...json, genotype: g.text };
 }

@@ -20,20 +20,24 @@ async function train(cfg: TrainConfig, dataset: data.Dataset, runDir: string, o:
   dir.create();
   let steps = 0;
   const events: TrainEvent[] = [];
+  const liveTensors: number[] = [];
   const result = await runTraining(cfg, {
     runDir,
     resume: o.resume ?? false,
     loader: trainLoader(dataset, cfg),
     onEvent: (e) => {
       events.push(e);
-      if (e.type === 'step') steps++;
+      if (e.type === 'step') {
+        steps++;
+        liveTensors.push(torch.memory().tensors);
+      }
       dir.log(e);
     },
     logBytes: () => dir.logBytes(),
     truncateLog: (b) => dir.truncateLog(b),
     shouldStop: () => o.stopAfterSteps !== undefined && steps >= o.stopAfterSteps,
   });
-  return { result, events };
+  return { result, events, liveTensors };
 }
 
 /** The log without wall-clock fields (which differ between any two runs) and checkpoint notes. */
@@ -56,7 +60,11 @@ describe('dnas train', () => {
     const root = mkdtempSync(join(tmpdir(), 'dnas-train-'));
     const straight = join(root, 'straight');
     const resumed = join(root, 'resumed');
-    await train(cfg, dataset, straight);
+    const { liveTensors } = await train(cfg, dataset, straight);
+    // Every step releases what it made: the live tensor count never grows past the first step's.
+    assert.equal(liveTensors.length, 4);
+    assert.ok(liveTensors.every((n) => n <= liveTensors[0]!), `live tensors per step: ${liveTensors.join(', ')}`);
+    assert.equal(liveTensors[3], liveTensors[2]);
     const first = await train(cfg, dataset, resumed, { stopAfterSteps: 2 });
     assert.equal(first.result.interrupted, true);
     assert.equal(first.result.epochsDone, 1);
