@@ -35,7 +35,7 @@ Examples:
       if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`);
       else {
         process.stdout.write(`${report.dataset} test (${report.images} images, checkpoint at epoch ${report.epoch}/${report.epochs}): top-1 ${report.top1.toFixed(2)}%, top-5 ${report.top5.toFixed(2)}%, loss ${report.loss.toFixed(4)}\n`);
-        process.stdout.write(`${report.paramsM.toFixed(2)} M parameters (without the auxiliary head), ${report.macsM.toFixed(0)} M multiply-adds per image; written to ${run}/${file}\n`);
+        process.stdout.write(`${report.paramsM.toFixed(3)} M parameters (without the auxiliary head), ${report.macsM.toFixed(1)} M multiply-adds per image; written to ${run}/${file}\n`);
       }
     });
 }
