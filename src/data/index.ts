@@ -9,3 +9,5 @@ export { parseCifarRecords, loadCifar10, loadCifar100 } from './cifar.js';
 export { parseIdx, readIdxFile } from './idx.js';
 export { loadFashionMnist, loadMnist, FASHION_MNIST_DIR } from './mnist.js';
 export { loadImageFolder, listImageFolder, type ImageFolderOptions } from './imagefolder.js';
+export { parseNpy, readNpy, npyToNumbers, type NpyArray } from './npy.js';
+export { loadCifar101, findCifar101 } from './cifar101.js';
