@@ -86,8 +86,8 @@ export const TRAIN_PRESETS: Record<string, { help: string; apply: (network: Netw
   // PC-DARTS' train.py differs from DARTS' only in its drop-path probability (methods.md 2.5).
   'pc-darts': { help: 'PC-DARTS evaluation: drop path 0.3', apply: () => ({ dropPathProb: 0.3 }) },
   quick: {
-    help: 'a first look: 2 epochs on 2,000 images, 8 cells of 16 channels (DARTS) or N=2 (NB201)',
-    apply: (network) => ({ epochs: 2, batchSize: 64, trainLimit: 2000, ...(network === 'nb201' ? { layers: 2 } : { initChannels: 16, layers: 8 }) }),
+    help: 'a first look: 2 epochs on 1,000 images, 8 cells of 16 channels (DARTS) or N=2 (NB201)',
+    apply: (network) => ({ epochs: 2, batchSize: 64, trainLimit: 1000, ...(network === 'nb201' ? { layers: 2 } : { initChannels: 16, layers: 8 }) }),
   },
 };
 

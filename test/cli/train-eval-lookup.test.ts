@@ -79,7 +79,7 @@ describe('dnas train flags', () => {
     assert.equal(cfg.dataset, 'synthetic');
     assert.equal(cfg.genotype, BEST);
     assert.equal(cfg.genotypeSource, run);
-    assert.deepEqual([cfg.epochs, cfg.layers, cfg.trainLimit], [2, 2, 2000]);
+    assert.deepEqual([cfg.epochs, cfg.layers, cfg.trainLimit], [2, 2, 1000]);
   });
 
   test('errorsAreOneLine', async () => {
