@@ -1,6 +1,6 @@
 // `dnas train`: trains a genotype from scratch with the protocol of its network (DARTS CIFAR, DARTS
 // ImageNet, NAS-Bench-201), writing its own run directory (config.json, log.jsonl, checkpoint/).
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import * as data from '../data/index.js';
@@ -51,7 +51,8 @@ export interface TrainFlags {
 function genotypeOf(flags: TrainFlags): { resolved: ResolvedGenotype; dataset?: string; dataDir?: string } {
   if (flags.from !== undefined && flags.genotype !== undefined) throw new Error('give either --from RUN or --genotype, not both');
   if (flags.from !== undefined) {
-    const resolved = existsSync(flags.from) && !flags.from.endsWith('.json') ? readRunGenotype(flags.from) : readGenotypeFile(flags.from);
+    if (!existsSync(flags.from)) throw new Error(`--from '${flags.from}' does not exist; give the run directory of a search (or its genotype.json)`);
+    const resolved = statSync(flags.from).isDirectory() ? readRunGenotype(flags.from) : readGenotypeFile(flags.from);
     // A search's config.json says which data it searched on: train on the same by default.
     let searched: { dataset?: string; dataDir?: string } = {};
     try {
