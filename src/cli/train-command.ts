@@ -7,6 +7,7 @@ import * as data from '../data/index.js';
 import { genotypeJSON, readGenotypeFile, readRunGenotype, type ResolvedGenotype, resolveGenotype } from '../eval/genotype-source.js';
 import { networkKindFor } from '../eval/network.js';
 import { PUBLISHED_GENOTYPES } from '../eval/published-genotypes.js';
+import { openTestDataset, testMetrics, testSetLoader } from '../eval/evaluate.js';
 import { runTraining, type TrainEvent } from '../eval/train.js';
 import { PROTOCOLS, parseTrainConfig, TRAIN_PRESETS, type TrainConfig } from '../eval/train-config.js';
 import { openTrainDataset, trainLoader } from '../eval/train-data.js';
@@ -38,6 +39,7 @@ export interface TrainFlags {
   cutout?: number;
   trainLimit?: number;
   seed?: number;
+  evalEvery?: number;
   device?: string;
   out?: string;
   resume?: boolean;
@@ -107,6 +109,7 @@ export async function resolveTrainConfig(flags: TrainFlags): Promise<{ cfg: Trai
   set('dropPathProb', flags.dropPathProb);
   set('cutout', flags.cutout);
   set('seed', flags.seed);
+  set('evalEvery', flags.evalEvery);
   set('device', flags.device);
   set('numThreads', flags.threads);
   set('channelsLast', flags.channelsLast);
@@ -139,6 +142,7 @@ export async function resolveTrainConfig(flags: TrainFlags): Promise<{ cfg: Trai
       channelsLast: true,
       numThreads: 0,
       preset: flags.preset ?? null,
+      evalEvery: 0,
       ...merged,
     }),
     dataset,
@@ -173,6 +177,7 @@ async function train(flags: TrainFlags, cmd: Command): Promise<void> {
     if (existsSync(dir.logPath)) dir.truncateLog(0);
   }
 
+  const testLoader = cfg.evalEvery > 0 ? testSetLoader(await openTestDataset(cfg), cfg) : null;
   let stop = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stop) process.exit(signal === 'SIGINT' ? 130 : 143);
@@ -198,6 +203,7 @@ async function train(flags: TrainFlags, cmd: Command): Promise<void> {
       logBytes: () => dir.logBytes(),
       truncateLog: (b) => dir.truncateLog(b),
       shouldStop: () => stop,
+      evaluate: testLoader ? (net) => testMetrics(net, testLoader) : undefined,
     });
     progress.stop();
     const final = last as Extract<TrainEvent, { type: 'epoch' }> | null;
@@ -243,6 +249,7 @@ export function trainCommand(): Command {
     .option('--cutout <n>', 'cutout length in pixels, 0 = off (16 for the DARTS protocol)', int(0))
     .option('--train-limit <n>', 'use only the first N training images (0 = all)', int(0))
     .option('--seed <n>', 'random seed (0)', int(0))
+    .option('--eval-every <n>', 'test-split accuracy every N epochs and after the last (0 = never; the reference does it every epoch)', int(0))
     .option('--device <device>', "'cpu' or 'cuda'")
     .option('--out <dir>', 'run directory (default runs/train-<genotype>-<dataset>-<time>)')
     .option('--resume', 'continue the run in --out from its checkpoint, bit for bit')

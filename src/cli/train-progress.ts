@@ -48,7 +48,7 @@ export function createTrainProgress(opts: { tty: boolean; quiet: boolean; write:
         case 'epoch':
           stopBar();
           running = { loss: 0, correct: 0, count: 0 };
-          opts.write(`epoch ${e.epoch + 1}/${epochs}: train loss ${e.trainLoss.toFixed(4)} acc ${pct(e.trainAcc)}, lr ${e.lr.toExponential(3)}, drop path ${e.dropPathProb.toFixed(3)}, ${e.seconds.toFixed(1)} s`);
+          opts.write(`epoch ${e.epoch + 1}/${epochs}: train loss ${e.trainLoss.toFixed(4)} acc ${pct(e.trainAcc)}${e.testAcc === null ? '' : `, test loss ${e.testLoss!.toFixed(4)} acc ${pct(e.testAcc)}`}, lr ${e.lr.toExponential(3)}, drop path ${e.dropPathProb.toFixed(3)}, ${e.seconds.toFixed(1)} s`);
           break;
         case 'checkpoint':
           if (e.reason === 'interrupt') {

@@ -74,6 +74,19 @@ export async function openTestDataset(cfg: TrainConfig, dataDir?: string): Promi
   return data.loadDatasetAsync(cfg.dataset, { dataDir: dir, split: 'test', imageSize: cfg.imageSize });
 }
 
+/** Every test image once, in order, without augmentation; no draw from any random generator. */
+export function testSetLoader(dataset: data.Dataset, cfg: TrainConfig, batchSize = Math.max(cfg.batchSize, 2)): data.DataLoader {
+  const all = Int32Array.from({ length: data.datasetSize(dataset) }, (_, i) => i);
+  return new data.DataLoader(dataset, all, {
+    batchSize,
+    shuffle: false,
+    train: false,
+    device: cfg.device,
+    // Normalised with the training images' statistics, as the network saw them.
+    augment: { mean: cfg.mean, std: cfg.std, memoryFormat: cfg.channelsLast ? 'channelsLast' : 'contiguous' },
+  });
+}
+
 export function readTrainConfig(runDir: string): TrainConfig {
   if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw new Error(`'${runDir}' is not a directory; give the run directory dnas train wrote`);
   const path = join(runDir, 'config.json');
@@ -107,17 +120,10 @@ export async function evaluateRun(runDir: string, o: EvaluateOptions = {}): Prom
   const ckpt = loadCheckpoint<{ epoch: number }>(runDir);
   net.loadStateDict(unprefixed('net', ckpt.tensors));
   for (const t of Object.values(ckpt.tensors)) t.dispose();
+  if (cfg.device !== 'cpu') net.to(cfg.device);
   if (cfg.channelsLast) net.to({ memoryFormat: 'channelsLast' });
 
-  const all = Int32Array.from({ length: data.datasetSize(dataset) }, (_, i) => i);
-  const loader = new data.DataLoader(dataset, all, {
-    batchSize: o.batchSize ?? Math.max(cfg.batchSize, 2),
-    shuffle: false,
-    train: false,
-    // Normalised with the training images' statistics, as the network saw them.
-    augment: { mean: cfg.mean, std: cfg.std, memoryFormat: cfg.channelsLast ? 'channelsLast' : 'contiguous' },
-  });
-  const metrics = testMetrics(net, loader);
+  const metrics = testMetrics(net, testSetLoader(dataset, cfg, o.batchSize));
   const params = countParameters(net);
   // NB201's table counts the classifier's bias too; keeping its convention makes the two comparable.
   const macs = countMacs(net, [c, h, w], { linearBias: cfg.network === 'nb201' });

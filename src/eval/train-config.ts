@@ -46,6 +46,8 @@ export const trainConfigSchema = z.strictObject({
   dropPathProb: z.number().min(0).lt(1),
   cutout: z.number().int().min(0),
   seed: z.number().int().min(0),
+  /** Test-split accuracy every N epochs and after the last (0 = never), as the reference's per-epoch infer. */
+  evalEvery: z.number().int().min(0),
   device: z.string().regex(/^(cpu|cuda(:\d+)?)$/, "device must be 'cpu', 'cuda' or 'cuda:N'"),
   channelsLast: z.boolean(),
   numThreads: z.number().int().min(0),

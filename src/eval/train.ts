@@ -15,7 +15,7 @@ import type { TrainConfig } from './train-config.js';
 export type TrainEvent =
   | { type: 'start'; params: number; paramsWithoutAuxiliary: number; epochs: number; stepsPerEpoch: number; resumedFrom: { epoch: number; step: number } | null }
   | { type: 'step'; epoch: number; step: number; lr: number; loss: number; correct: number; count: number; seconds: number }
-  | { type: 'epoch'; epoch: number; lr: number; dropPathProb: number; trainLoss: number; trainAcc: number; seconds: number }
+  | { type: 'epoch'; epoch: number; lr: number; dropPathProb: number; trainLoss: number; trainAcc: number; seconds: number; testAcc: number | null; testLoss: number | null }
   | { type: 'checkpoint'; epoch: number; step: number; reason: 'epoch' | 'interrupt' };
 
 export interface TrainIO {
@@ -28,6 +28,8 @@ export interface TrainIO {
   truncateLog(bytes: number): void;
   /** True once the user asked to stop (Ctrl-C, SIGTERM): a checkpoint is written after the current step. */
   shouldStop(): boolean;
+  /** Test-split top-1 (%) and loss of the network now; called every `evalEvery` epochs when given. It must not draw from torch's generator. */
+  evaluate?(net: GenotypeNetwork): { top1: number; loss: number };
 }
 
 export interface TrainResult {
@@ -139,7 +141,12 @@ export async function runTraining(cfg: TrainConfig, io: TrainIO): Promise<TrainR
       await new Promise((r) => setImmediate(r));
     }
     scheduler.step();
-    io.onEvent({ type: 'epoch', epoch, lr, dropPathProb: net.dropPathProb, trainLoss: totals.loss / Math.max(1, totals.count), trainAcc: totals.correct / Math.max(1, totals.count), seconds: totals.seconds });
+    const due = cfg.evalEvery > 0 && ((epoch + 1) % cfg.evalEvery === 0 || epoch + 1 === cfg.epochs);
+    const test = due && io.evaluate ? io.evaluate(net) : null;
+    io.onEvent({
+      type: 'epoch', epoch, lr, dropPathProb: net.dropPathProb, trainLoss: totals.loss / Math.max(1, totals.count), trainAcc: totals.correct / Math.max(1, totals.count), seconds: totals.seconds,
+      testAcc: test ? test.top1 / 100 : null, testLoss: test ? test.loss : null,
+    });
     totals = emptyTotals();
     checkpoint(epoch + 1, 0, 'epoch');
   }

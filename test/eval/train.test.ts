@@ -5,15 +5,18 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { resolveTrainConfig, type TrainFlags } from '../../src/cli/train-command.js';
 import { RunDir } from '../../src/cli/run-dir.js';
+import { testMetrics, testSetLoader } from '../../src/eval/evaluate.js';
 import { runTraining, TrainingDiverged, type TrainEvent } from '../../src/eval/train.js';
 import type { TrainConfig } from '../../src/eval/train-config.js';
 import { trainLoader } from '../../src/eval/train-data.js';
 import { loadCheckpoint } from '../../src/nas/checkpoint.js';
-import type * as data from '../../src/data/index.js';
+import * as data from '../../src/data/index.js';
 import * as torch from '../../src/torch/index.js';
 
 /** A DARTS_V2 network small enough for a test: 4 channels, 3 cells, 64 synthetic 16×16 images. */
-const TINY: TrainFlags = { genotype: 'DARTS_V2', dataset: 'synthetic', epochs: 2, initChannels: 4, layers: 3, batchSize: 32, trainLimit: 64, cutout: 4, threads: 1 };
+const TINY: TrainFlags = { genotype: 'DARTS_V2', dataset: 'synthetic', epochs: 2, initChannels: 4, layers: 3, batchSize: 32, trainLimit: 64, cutout: 4, evalEvery: 1, threads: 1 };
+
+const testSet = data.loadDataset('synthetic', { split: 'test' });
 
 async function train(cfg: TrainConfig, dataset: data.Dataset, runDir: string, o: { resume?: boolean; stopAfterSteps?: number } = {}) {
   const dir = new RunDir(runDir);
@@ -36,6 +39,7 @@ async function train(cfg: TrainConfig, dataset: data.Dataset, runDir: string, o:
     logBytes: () => dir.logBytes(),
     truncateLog: (b) => dir.truncateLog(b),
     shouldStop: () => o.stopAfterSteps !== undefined && steps >= o.stopAfterSteps,
+    evaluate: (net) => testMetrics(net, testSetLoader(testSet, cfg)),
   });
   return { result, events, liveTensors };
 }
@@ -78,6 +82,10 @@ describe('dnas train', () => {
     for (const [name, t] of Object.entries(a.tensors)) {
       assert.ok(t.eq(b.tensors[name]!).all().item(), `tensor '${name}' differs after resuming`);
     }
+    // Test accuracy after each epoch draws nothing from the generators, so it leaves the run unchanged.
+    const epochs = second.events.filter((e) => e.type === 'epoch');
+    assert.equal(epochs.length, 1);
+    assert.ok(epochs[0]!.type === 'epoch' && epochs[0]!.testAcc !== null && epochs[0]!.testAcc >= 0);
     // The resumed log continues where the interrupted one stopped: the same events, in order.
     assert.deepEqual(logWithoutTimes(resumed), logWithoutTimes(straight));
     const start = JSON.parse(readFileSync(join(straight, 'log.jsonl'), 'utf8').split('\n')[0]!) as { type: string; params: number };
