@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { NetworkCIFAR, NetworkImageNet } from '../../src/eval/darts-network.js';
+import { createDartsEvalOp } from '../../src/eval/darts-ops.js';
 import { countMacs } from '../../src/eval/macs.js';
 import { countParameters } from '../../src/eval/network.js';
 import { PUBLISHED_GENOTYPES } from '../../src/eval/published-genotypes.js';
@@ -68,6 +69,15 @@ describe('DARTS evaluation networks', () => {
     const net = new NetworkCIFAR({ genotype: genotype('DARTS_V2'), numClasses: 10, initChannels: 36, layers: 20, auxiliary: true });
     assert.equal(countMacs(net, [3, 32, 32]), 528_359_040);
     disposeNet([...net.parameters(), ...net.buffers()]);
+  });
+
+  test('conv7x1x1x7SplitsItsStrideOverItsTwoConvs', () => {
+    const op = createDartsEvalOp('conv_7x1_1x7', 4, 2);
+    // Two 7-tap convs of 4×4 channels and an affine BN, as in the reference op table.
+    assert.equal(op.numParameters(), 2 * 7 * 16 + 8);
+    assert.deepEqual(Object.keys(op.stateDict()).slice(0, 3), ['1.weight', '2.weight', '3.weight']);
+    assert.deepEqual(op.forward(torch.randn([1, 4, 8, 8])).shape, [1, 4, 4, 4]);
+    assert.throws(() => createDartsEvalOp('sep_conv_4x4', 4, 1), /unknown DARTS op 'sep_conv_4x4' in the genotype \(known: none, avg_pool_3x3/);
   });
 
   test('auxiliaryLogitsComeOnlyInTraining', () => {
