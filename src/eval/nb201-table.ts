@@ -87,15 +87,30 @@ export class Nb201Table {
    * malformed string is told what a valid one looks like).
    */
   lookup(arch: string): Nb201Entry {
-    const key = formatNb201(parseNb201(arch));
-    const raw = this.raw.archs[key];
-    if (!raw) throw new Error(`arch '${key}' is not in the NAS-Bench-201 table '${this.source}' (${this.size} cells); a valid arch looks like ${EXAMPLE}`);
+    const [key, raw] = this.entry(arch);
     const results = {} as Record<Nb201Dataset, Nb201Result>;
     for (const ds of NB201_DATASETS) {
       const acc = accuracies(raw, ds);
       results[ds] = { train: acc.train ?? Number.NaN, valid: acc.valid ?? Number.NaN, test: acc.test ?? Number.NaN, paramsM: raw.params_M[ds], flopsM: raw.flops_M[ds], rank: this.rankOf(ds, key) };
     }
     return { arch: key, index: raw.index, results };
+  }
+
+  /** Valid and test accuracy per data set, without ranking the table (what a search needs every epoch). */
+  curve(arch: string): Nb201Curve {
+    const [, raw] = this.entry(arch);
+    const pick = (ds: Nb201Dataset) => {
+      const acc = accuracies(raw, ds);
+      return { valid: acc.valid ?? Number.NaN, test: acc.test ?? Number.NaN };
+    };
+    return { cifar10: pick('cifar10'), cifar100: pick('cifar100'), 'ImageNet16-120': pick('ImageNet16-120') };
+  }
+
+  private entry(arch: string): [string, RawEntry] {
+    const key = formatNb201(parseNb201(arch));
+    const raw = this.raw.archs[key];
+    if (!raw) throw new Error(`arch '${key}' is not in the NAS-Bench-201 table '${this.source}' (${this.size} cells); a valid arch looks like ${EXAMPLE}`);
+    return [key, raw];
   }
 
   private rankOf(ds: Nb201Dataset, key: string): number {
@@ -164,7 +179,5 @@ export function lookupNb201(arch: string, tablePath?: string): Nb201Entry {
  * epoch to show how its current genotype would score when trained by the benchmark's recipe.
  */
 export function nb201Lookup(arch: string, tablePath?: string): Nb201Curve {
-  const { results } = lookupNb201(arch, tablePath);
-  const pick = (ds: Nb201Dataset) => ({ valid: results[ds].valid, test: results[ds].test });
-  return { cifar10: pick('cifar10'), cifar100: pick('cifar100'), 'ImageNet16-120': pick('ImageNet16-120') };
+  return loadNb201Table(tablePath).curve(arch);
 }
