@@ -2,11 +2,14 @@
 // dnas command line: thin — parses flags, builds a config, calls the library.
 import { Command } from 'commander';
 
-// Each command is imported only when it runs: loading libtorch takes seconds, and `dnas setup`,
-// which builds the native addon, must run before there is one to load.
+// Each command is imported only when it runs: loading libtorch takes seconds, `dnas lookup` never
+// needs it, and `dnas setup`, which builds the native addon, must run before there is one to load.
 const COMMANDS: Record<string, () => Promise<Command>> = {
   setup: async () => (await import('./setup-command.js')).setupCommand(),
   search: async () => (await import('./search-command.js')).searchCommand(),
+  train: async () => (await import('./train-command.js')).trainCommand(),
+  eval: async () => (await import('./eval-command.js')).evalCommand(),
+  lookup: async () => (await import('./lookup-command.js')).lookupCommand(),
   report: async () => (await import('./report-command.js')).reportCommand(),
   export: async () => (await import('./export-command.js')).exportCommand((await import('../eval/network-for-run.js')).buildNetworkForRun),
 };

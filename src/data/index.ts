@@ -21,3 +21,5 @@ export {
   type SubPolicy,
 } from './autoaugment-policies.js';
 export * as autoAugmentOps from './autoaugment-ops.js';
+export { parseNpy, readNpy, npyToNumbers, type NpyArray } from './npy.js';
+export { loadCifar101, findCifar101 } from './cifar101.js';

@@ -1,0 +1,283 @@
+// The networks the DARTS papers train from a genotype (quark0/darts cnn/model.py NetworkCIFAR and
+// NetworkImageNet): cells built from the genotype's 8 (op, input) pairs, drop path on every op that is
+// not an identity, an auxiliary classifier after the second reduction cell. Module names equal the
+// reference's, so state dicts (cells.0._ops.0.op.1.weight, auxiliary_head.features.2.weight, …)
+// load into either implementation.
+import * as nn from '../nn/index.js';
+import { FactorizedReduce, ReLUConvBN } from '../nas/spaces/darts-ops.js';
+import type { DartsGene, DartsGenotype } from '../nas/spaces/darts-genotype.js';
+import * as torch from '../torch/index.js';
+import type { Tensor } from '../torch/index.js';
+import { createDartsEvalOp } from './darts-ops.js';
+import { dropPath } from './drop-path.js';
+import type { OnnxExportable, OnnxGraph } from './onnx/index.js';
+
+/** Logits of the main classifier and, in training with an auxiliary head, of the auxiliary one. */
+export interface NetworkOutput {
+  logits: Tensor;
+  auxLogits: Tensor | null;
+}
+
+/** A network trained from a genotype: plain forward gives logits; forwardTrain also gives the auxiliary logits. */
+export interface GenotypeNetwork extends nn.Module {
+  /** Drop-path probability used in training forwards (set each epoch by the trainer). */
+  dropPathProb: number;
+  forwardTrain(x: Tensor): NetworkOutput;
+  forward(x: Tensor): Tensor;
+}
+
+export class DartsEvalCell extends nn.Module implements OnnxExportable {
+  readonly preprocess0: nn.Module;
+  readonly preprocess1: nn.Module;
+  readonly ops: nn.ModuleList;
+  readonly indices: number[];
+  readonly concat: number[];
+  constructor(genotype: DartsGenotype, cPrevPrev: number, cPrev: number, c: number, readonly reduction: boolean, reductionPrev: boolean) {
+    super();
+    this.preprocess0 = this.registerModule('preprocess0', reductionPrev ? new FactorizedReduce(cPrevPrev, c, true) : new ReLUConvBN(cPrevPrev, c, 1, 1, 0, true));
+    this.preprocess1 = this.registerModule('preprocess1', new ReLUConvBN(cPrev, c, 1, 1, 0, true));
+    const genes: readonly DartsGene[] = reduction ? genotype.reduce : genotype.normal;
+    this.concat = [...(reduction ? genotype.reduceConcat : genotype.normalConcat)];
+    this.indices = genes.map(([, input]) => input);
+    // In a reduction cell only the edges reading the cell inputs halve the resolution.
+    this.ops = this.registerModule('_ops', new nn.ModuleList(genes.map(([op, input]) => createDartsEvalOp(op, c, reduction && input < 2 ? 2 : 1))));
+  }
+
+  get multiplier(): number {
+    return this.concat.length;
+  }
+
+  forward(s0: Tensor, s1: Tensor, dropProb: number): Tensor {
+    const states = [this.preprocess0.forward(s0), this.preprocess1.forward(s1)];
+    const drop = this.training && dropProb > 0;
+    for (let i = 0; i < this.indices.length / 2; i++) {
+      const outs = [2 * i, 2 * i + 1].map((k) => {
+        const op = this.ops.at(k);
+        return { op, out: op.forward(states[this.indices[k]!]!) };
+      });
+      // Both ops run before either mask is drawn, as in the reference, so the RNG order matches it.
+      const [h1, h2] = outs.map(({ op, out }) => {
+        if (!drop || op instanceof nn.Identity) return out;
+        const dropped = dropPath(out, dropProb);
+        out.dispose();
+        return dropped;
+      }) as [Tensor, Tensor];
+      states.push(h1.add(h2));
+      for (const h of [h1, h2]) if (!states.includes(h)) h.dispose();
+    }
+    const out = torch.cat(this.concat.map((k) => states[k]!), 1);
+    for (const s of states) s.dispose();
+    return out;
+  }
+
+  /** The eval-mode forward as ONNX nodes: drop path is the identity there. */
+  toOnnx(g: OnnxGraph, s0: string, s1: string): string {
+    const states = [g.emit(this.preprocess0, s0), g.emit(this.preprocess1, s1)];
+    for (let k = 0; k < this.indices.length; k += 2) {
+      const [h1, h2] = [k, k + 1].map((e) => g.emit(this.ops.at(e), states[this.indices[e]!]!));
+      states.push(g.add(h1!, h2!, `${g.pathOf(this)}/node${k / 2}`));
+    }
+    return g.concat(this.concat.map((k) => states[k]!), 1, `${g.pathOf(this)}/concat`);
+  }
+}
+
+/** Stem outputs through the cells to the classifier, as ONNX nodes (the auxiliary head is training-only). */
+function networkToOnnx(g: OnnxGraph, net: { cells: nn.ModuleList; globalPooling: nn.Module; classifier: nn.Linear }, s0: string, s1: string): string {
+  for (const cell of net.cells) [s0, s1] = [s1, (cell as DartsEvalCell).toOnnx(g, s0, s1)];
+  return g.emit(net.classifier, g.flatten(g.emit(net.globalPooling, s1)));
+}
+
+/** The CIFAR auxiliary classifier, for an 8×8 input: 5×5 average pool to 2×2, 1×1 and 2×2 convs, linear. */
+export class AuxiliaryHead extends nn.Module {
+  readonly features: nn.Sequential;
+  readonly classifier: nn.Linear;
+  constructor(c: number, numClasses: number, readonly kind: 'cifar' | 'imagenet') {
+    super();
+    this.features = this.registerModule(
+      'features',
+      new nn.Sequential(
+        new nn.ReLU(),
+        new nn.AvgPool2d(5, { stride: kind === 'cifar' ? 3 : 2, padding: 0, countIncludePad: false }),
+        new nn.Conv2d(c, 128, 1, { bias: false }),
+        new nn.BatchNorm2d(128),
+        new nn.ReLU(),
+        new nn.Conv2d(128, 768, 2, { bias: false }),
+        // The ImageNet head has no BN here: the reference left it out by mistake and kept it out to
+        // stay consistent with the paper's experiments.
+        ...(kind === 'cifar' ? [new nn.BatchNorm2d(768)] : []),
+        new nn.ReLU(),
+      ),
+    );
+    this.classifier = this.registerModule('classifier', new nn.Linear(768, numClasses));
+  }
+
+  forward(x: Tensor): Tensor {
+    const [, , h, w] = x.shape as [number, number, number, number];
+    const min = this.kind === 'cifar' ? 8 : 7;
+    if (h < min || w < min) throw new Error(`the auxiliary head needs a feature map of at least ${min}×${min} after the second reduction cell, got ${h}×${w}: use larger images or --no-auxiliary`);
+    const f = this.features.forward(x);
+    const flat = f.flatten(1);
+    const out = this.classifier.forward(flat);
+    for (const t of [f, flat]) t.dispose();
+    return out;
+  }
+}
+
+export interface DartsNetworkOptions {
+  genotype: DartsGenotype;
+  numClasses: number;
+  /** Initial channels C (36 on CIFAR, 48 on ImageNet in the papers). */
+  initChannels: number;
+  /** Cells (20 on CIFAR, 14 on ImageNet). */
+  layers: number;
+  auxiliary: boolean;
+  /** Image channels (3 in the papers; 1 for Fashion-MNIST). */
+  inChannels?: number;
+}
+
+/** Reduction cells sit at a third and two thirds of the depth; the auxiliary head reads the second. */
+export function reductionCells(layers: number): [number, number] {
+  return [Math.floor(layers / 3), Math.floor((2 * layers) / 3)];
+}
+
+/** The cells of a DARTS network and the channel counts its heads need. */
+function buildCells(o: DartsNetworkOptions, cStem: number, reductionPrev0: boolean): { cells: nn.ModuleList; finalChannels: number; auxiliaryChannels: number } {
+  const [r1, r2] = reductionCells(o.layers);
+  let [cPrevPrev, cPrev, cCurr] = [cStem, cStem, o.initChannels];
+  let reductionPrev = reductionPrev0;
+  let auxiliaryChannels = 0;
+  const cells: nn.Module[] = [];
+  for (let i = 0; i < o.layers; i++) {
+    const reduction = i === r1 || i === r2;
+    if (reduction) cCurr *= 2;
+    const cell = new DartsEvalCell(o.genotype, cPrevPrev, cPrev, cCurr, reduction, reductionPrev);
+    cells.push(cell);
+    reductionPrev = reduction;
+    [cPrevPrev, cPrev] = [cPrev, cell.multiplier * cCurr];
+    if (i === r2) auxiliaryChannels = cPrev;
+  }
+  return { cells: new nn.ModuleList(cells), finalChannels: cPrev, auxiliaryChannels };
+}
+
+/** Runs the cells from the stem's two outputs, taking the auxiliary logits after cell `auxiliaryIndex`. */
+function cellsForward(net: { cells: nn.ModuleList; auxiliaryHead: AuxiliaryHead | null; training: boolean; dropPathProb: number }, s0: Tensor, s1: Tensor, auxiliaryIndex: number): { last: Tensor; auxLogits: Tensor | null } {
+  let auxLogits: Tensor | null = null;
+  let i = 0;
+  for (const cell of net.cells) {
+    const s2 = (cell as DartsEvalCell).forward(s0, s1, net.dropPathProb);
+    if (s0 !== s1) s0.dispose();
+    [s0, s1] = [s1, s2];
+    if (i === auxiliaryIndex && net.auxiliaryHead && net.training) auxLogits = net.auxiliaryHead.forward(s1);
+    i++;
+  }
+  if (s0 !== s1) s0.dispose();
+  return { last: s1, auxLogits };
+}
+
+function classify(pool: nn.Module, classifier: nn.Linear, s: Tensor): Tensor {
+  const pooled = pool.forward(s);
+  const flat = pooled.flatten(1);
+  const logits = classifier.forward(flat);
+  for (const t of [pooled, flat]) t.dispose();
+  return logits;
+}
+
+/** NetworkCIFAR: a 3×3 conv stem to 3C channels, `layers` cells, global average pooling, a linear classifier. */
+export class NetworkCIFAR extends nn.Module implements GenotypeNetwork, OnnxExportable {
+  dropPathProb = 0;
+  readonly stem: nn.Sequential;
+  readonly cells: nn.ModuleList;
+  readonly auxiliaryHead: AuxiliaryHead | null;
+  readonly globalPooling: nn.AdaptiveAvgPool2d;
+  readonly classifier: nn.Linear;
+  constructor(readonly options: DartsNetworkOptions) {
+    super();
+    const cStem = 3 * options.initChannels;
+    // Registered in the reference's order (stem, cells, auxiliary_head, global_pooling, classifier), which is the state-dict order.
+    this.stem = this.registerModule('stem', new nn.Sequential(new nn.Conv2d(options.inChannels ?? 3, cStem, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(cStem)));
+    const { cells, finalChannels, auxiliaryChannels } = buildCells(options, cStem, false);
+    this.cells = this.registerModule('cells', cells);
+    this.auxiliaryHead = options.auxiliary ? this.registerModule('auxiliary_head', new AuxiliaryHead(auxiliaryChannels, options.numClasses, 'cifar')) : null;
+    this.globalPooling = this.registerModule('global_pooling', new nn.AdaptiveAvgPool2d(1));
+    this.classifier = this.registerModule('classifier', new nn.Linear(finalChannels, options.numClasses));
+  }
+
+  forwardTrain(x: Tensor): NetworkOutput {
+    const s = this.stem.forward(x);
+    const { last, auxLogits } = cellsForward(this, s, s, reductionCells(this.options.layers)[1]);
+    const logits = classify(this.globalPooling, this.classifier, last);
+    last.dispose();
+    return { logits, auxLogits };
+  }
+
+  forward(x: Tensor): Tensor {
+    const { logits, auxLogits } = this.forwardTrain(x);
+    auxLogits?.dispose();
+    return logits;
+  }
+
+  toOnnx(g: OnnxGraph, x: string): string {
+    const s = g.emit(this.stem, x);
+    return networkToOnnx(g, this, s, s);
+  }
+}
+
+/**
+ * NetworkImageNet: two stride-2 stems (224 → 28 pixels), `layers` cells whose first preprocess
+ * reduces again (reduction_prev = true), a 7×7 average pool and a linear classifier.
+ */
+export class NetworkImageNet extends nn.Module implements GenotypeNetwork, OnnxExportable {
+  dropPathProb = 0;
+  readonly stem0: nn.Sequential;
+  readonly stem1: nn.Sequential;
+  readonly cells: nn.ModuleList;
+  readonly auxiliaryHead: AuxiliaryHead | null;
+  readonly globalPooling: nn.AvgPool2d;
+  readonly classifier: nn.Linear;
+  constructor(readonly options: DartsNetworkOptions) {
+    super();
+    const C = options.initChannels;
+    if (C % 2 !== 0) throw new Error(`NetworkImageNet needs an even --init-channels (its first stem conv has C/2 channels), got ${C}`);
+    this.stem0 = this.registerModule(
+      'stem0',
+      new nn.Sequential(
+        new nn.Conv2d(options.inChannels ?? 3, C / 2, 3, { stride: 2, padding: 1, bias: false }),
+        new nn.BatchNorm2d(C / 2),
+        new nn.ReLU(),
+        new nn.Conv2d(C / 2, C, 3, { stride: 2, padding: 1, bias: false }),
+        new nn.BatchNorm2d(C),
+      ),
+    );
+    this.stem1 = this.registerModule('stem1', new nn.Sequential(new nn.ReLU(), new nn.Conv2d(C, C, 3, { stride: 2, padding: 1, bias: false }), new nn.BatchNorm2d(C)));
+    const { cells, finalChannels, auxiliaryChannels } = buildCells(options, C, true);
+    this.cells = this.registerModule('cells', cells);
+    this.auxiliaryHead = options.auxiliary ? this.registerModule('auxiliary_head', new AuxiliaryHead(auxiliaryChannels, options.numClasses, 'imagenet')) : null;
+    this.globalPooling = this.registerModule('global_pooling', new nn.AvgPool2d(7));
+    this.classifier = this.registerModule('classifier', new nn.Linear(finalChannels, options.numClasses));
+  }
+
+  forwardTrain(x: Tensor): NetworkOutput {
+    const s0 = this.stem0.forward(x);
+    const s1 = this.stem1.forward(s0);
+    const { last, auxLogits } = cellsForward(this, s0, s1, reductionCells(this.options.layers)[1]);
+    const [, , h, w] = last.shape as number[];
+    if (h !== 7 || w !== 7) {
+      last.dispose();
+      throw new Error(`NetworkImageNet expects 7×7 features before its 7×7 average pool (224×224 images), got ${h}×${w}: resize the images to 224`);
+    }
+    const logits = classify(this.globalPooling, this.classifier, last);
+    last.dispose();
+    return { logits, auxLogits };
+  }
+
+  forward(x: Tensor): Tensor {
+    const { logits, auxLogits } = this.forwardTrain(x);
+    auxLogits?.dispose();
+    return logits;
+  }
+
+  toOnnx(g: OnnxGraph, x: string): string {
+    const s0 = g.emit(this.stem0, x);
+    return networkToOnnx(g, this, s0, g.emit(this.stem1, s0));
+  }
+}

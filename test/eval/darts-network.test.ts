@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { NetworkCIFAR, NetworkImageNet } from '../../src/eval/darts-network.js';
+import { createDartsEvalOp } from '../../src/eval/darts-ops.js';
+import { countMacs } from '../../src/eval/macs.js';
+import { countParameters } from '../../src/eval/network.js';
+import { PUBLISHED_GENOTYPES } from '../../src/eval/published-genotypes.js';
+import type { DartsGenotype } from '../../src/nas/spaces/darts-genotype.js';
+import * as torch from '../../src/torch/index.js';
+import { readFixture } from '../fixture-path.js';
+
+interface Described {
+  keys: [string, number[]][];
+  params: number;
+  params_without_auxiliary: number;
+}
+interface Fixture {
+  darts_v2_cifar: Described;
+  darts_v1_cifar: Omit<Described, 'keys'>;
+  darts_v2_imagenet: Described;
+  darts_v2_small: { state: Record<string, number[]>; input: number[]; logits: number[] };
+}
+const fixture = readFixture<Fixture>('eval/fixtures/eval_fixture.json');
+const genotype = (name: string) => PUBLISHED_GENOTYPES[name]!.genotype as DartsGenotype;
+
+function disposeNet(net: torch.Tensor[]): void {
+  for (const t of net) t.dispose();
+}
+
+describe('DARTS evaluation networks', () => {
+  test('networkCifarDartsV2HasTheReferenceParameterCountAndStateDictNames', () => {
+    const net = new NetworkCIFAR({ genotype: genotype('DARTS_V2'), numClasses: 10, initChannels: 36, layers: 20, auxiliary: true });
+    assert.deepEqual(countParameters(net), { total: 3_825_768, withoutAuxiliary: 3_349_342 });
+    const ours = Object.entries(net.stateDict()).map(([k, t]) => [k, t.shape]);
+    assert.deepEqual(ours, fixture.darts_v2_cifar.keys);
+    disposeNet([...net.parameters(), ...net.buffers()]);
+  });
+
+  test('networkCifarDartsV1HasTheReferenceParameterCount', () => {
+    const net = new NetworkCIFAR({ genotype: genotype('DARTS_V1'), numClasses: 10, initChannels: 36, layers: 20, auxiliary: true });
+    assert.deepEqual(countParameters(net), { total: 3_645_840, withoutAuxiliary: 3_169_414 });
+    assert.equal(fixture.darts_v1_cifar.params, 3_645_840);
+    disposeNet([...net.parameters(), ...net.buffers()]);
+  });
+
+  test('networkImageNetDartsV2HasTheReferenceParameterCountAndStateDictNames', () => {
+    const net = new NetworkImageNet({ genotype: genotype('DARTS_V2'), numClasses: 1000, initChannels: 48, layers: 14, auxiliary: true });
+    assert.deepEqual(countParameters(net), { total: 5_979_528, withoutAuxiliary: 4_718_752 });
+    assert.deepEqual(Object.entries(net.stateDict()).map(([k, t]) => [k, t.shape]), fixture.darts_v2_imagenet.keys);
+    disposeNet([...net.parameters(), ...net.buffers()]);
+  });
+
+  test('referenceWeightsLoadAndGiveTheReferenceLogits', () => {
+    const net = new NetworkCIFAR({ genotype: genotype('DARTS_V2'), numClasses: 10, initChannels: 4, layers: 3, auxiliary: false });
+    const own = net.stateDict();
+    const sd: Record<string, torch.Tensor> = {};
+    for (const [k, t] of Object.entries(own)) {
+      const values = fixture.darts_v2_small.state[k];
+      sd[k] = values ? torch.tensor(values).view(t.shape) : t;
+    }
+    net.loadStateDict(sd);
+    net.eval();
+    const logits = torch.noGrad(() => net.forward(torch.tensor(fixture.darts_v2_small.input).view([2, 3, 16, 16])));
+    const got = Array.from(logits.toArray() as Float32Array);
+    fixture.darts_v2_small.logits.forEach((v, i) => assert.ok(Math.abs(got[i]! - v) < 1e-4, `logit ${i}: ${got[i]} vs reference ${v}`));
+  });
+
+  test('dartsV2CifarCostsThe528MMultiplyAddsPapersQuote', () => {
+    const net = new NetworkCIFAR({ genotype: genotype('DARTS_V2'), numClasses: 10, initChannels: 36, layers: 20, auxiliary: true });
+    assert.equal(countMacs(net, [3, 32, 32]), 528_359_040);
+    disposeNet([...net.parameters(), ...net.buffers()]);
+  });
+
+  test('conv7x1x1x7SplitsItsStrideOverItsTwoConvs', () => {
+    const op = createDartsEvalOp('conv_7x1_1x7', 4, 2);
+    // Two 7-tap convs of 4×4 channels and an affine BN, as in the reference op table.
+    assert.equal(op.numParameters(), 2 * 7 * 16 + 8);
+    assert.deepEqual(Object.keys(op.stateDict()).slice(0, 3), ['1.weight', '2.weight', '3.weight']);
+    assert.deepEqual(op.forward(torch.randn([1, 4, 8, 8])).shape, [1, 4, 4, 4]);
+    assert.throws(() => createDartsEvalOp('sep_conv_4x4', 4, 1), /unknown DARTS op 'sep_conv_4x4' in the genotype \(known: none, avg_pool_3x3/);
+  });
+
+  test('auxiliaryLogitsComeOnlyInTraining', () => {
+    torch.manualSeed(0);
+    const net = new NetworkCIFAR({ genotype: genotype('DARTS_V2'), numClasses: 3, initChannels: 4, layers: 3, auxiliary: true });
+    const x = torch.randn([2, 3, 32, 32]);
+    net.train();
+    const trained = net.forwardTrain(x);
+    assert.deepEqual(trained.logits.shape, [2, 3]);
+    assert.deepEqual(trained.auxLogits?.shape, [2, 3]);
+    net.eval();
+    assert.equal(torch.noGrad(() => net.forwardTrain(x)).auxLogits, null);
+  });
+
+  test('anAuxiliaryHeadOnSmallImagesIsAOneLineError', () => {
+    const net = new NetworkCIFAR({ genotype: genotype('DARTS_V2'), numClasses: 3, initChannels: 4, layers: 3, auxiliary: true });
+    assert.throws(() => net.forwardTrain(torch.randn([2, 3, 16, 16])), /auxiliary head needs a feature map of at least 8×8 .* got 4×4: use larger images or --no-auxiliary/);
+  });
+});

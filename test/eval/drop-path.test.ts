@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { dropPath } from '../../src/eval/drop-path.js';
+import * as torch from '../../src/torch/index.js';
+
+describe('drop path', () => {
+  test('eachSampleIsZeroedOrScaledByTheInverseKeepProbability', () => {
+    torch.manualSeed(0);
+    const x = torch.ones([4000, 2, 3, 3]);
+    const y = dropPath(x, 0.2);
+    const values = Array.from(y.toArray() as Float32Array);
+    // Per sample, all 18 values share one draw: either all 0 or all 1/0.8.
+    let kept = 0;
+    for (let n = 0; n < 4000; n++) {
+      const sample = values.slice(n * 18, (n + 1) * 18);
+      const first = sample[0]!;
+      assert.ok(sample.every((v) => v === first), `sample ${n} mixes kept and dropped values`);
+      assert.ok(first === 0 || Math.abs(first - 1.25) < 1e-6, `sample ${n} has ${first}`);
+      if (first !== 0) kept++;
+    }
+    // 4000 Bernoulli(0.8) draws: mean 3200, sd 25.3; 4 sd either side.
+    assert.ok(Math.abs(kept - 3200) < 101, `kept ${kept} of 4000`);
+    // The expected value is unchanged: the mean of y is close to 1.
+    assert.ok(Math.abs(y.mean().item() - 1) < 0.04);
+  });
+
+  test('theSameSeedDrawsTheSameMask', () => {
+    torch.manualSeed(7);
+    const a = dropPath(torch.ones([16, 1, 1, 1]), 0.5).toArray();
+    torch.manualSeed(7);
+    const b = dropPath(torch.ones([16, 1, 1, 1]), 0.5).toArray();
+    assert.deepEqual(a, b);
+    assert.deepEqual(new Set(Array.from(a as Float32Array)), new Set([0, 2]));
+  });
+
+  test('probabilityZeroReturnsTheInputItself', () => {
+    const x = torch.ones([2, 1, 1, 1]);
+    assert.equal(dropPath(x, 0), x);
+  });
+
+  test('aProbabilityOutsideZeroToOneIsAnError', () => {
+    assert.throws(() => dropPath(torch.ones([2, 1, 1, 1]), 1), /drop path probability must be in \[0, 1\), got 1/);
+  });
+});
