@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { DARTS_V2, dartsGenotypeToJSON, formatDartsGenotype } from '../../src/nas/spaces/darts-genotype.js';
 import { readRun } from '../../src/report/run-log.js';
 import { writeReport } from '../../src/report/write-report.js';
-import { CLI, DARTS_RUN, NB201_RUN } from './report-fixtures.js';
+import { CLI, DARTS_RUN, NB201_GDAS_RUN, NB201_RUN } from './report-fixtures.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'dnas-report-'));
 const figuresOf = (html: string, cls: string) => [...html.matchAll(new RegExp(`<figure class="${cls}"[^>]*>`, 'g'))].map((m) => m[0]);
@@ -33,13 +33,20 @@ function loggedRun(dir: string, eigenvalues: number[]): void {
 describe('dnas report', () => {
   test('theReportOfTheFixtureRunsHoldsEverySectionInlineWithNothingToFetch', async () => {
     const out = join(tmp(), 'report.html');
-    await writeReport([DARTS_RUN, NB201_RUN], out, { warn: (m) => assert.fail(m) });
+    await writeReport([DARTS_RUN, NB201_RUN, NB201_GDAS_RUN], out, { warn: (m) => assert.fail(m) });
     const html = readFileSync(out, 'utf8');
     for (const id of ['summary', 'cells', 'curves', 'arch-weights', 'diagnostics', 'nb201']) assert.match(html, new RegExp(`<section id="${id}">`), `section ${id}`);
     const cells = figuresOf(html, 'cell');
-    assert.deepEqual(cells.map((f) => /data-cell="(\w+)" data-nodes="(\d+)" data-edges="(\d+)"/.exec(f)!.slice(1)), [['normal', '7', '12'], ['reduce', '7', '12'], ['cell', '4', '6']]);
+    assert.deepEqual(cells.map((f) => /data-cell="(\w+)" data-nodes="(\d+)" data-edges="(\d+)"/.exec(f)!.slice(1)), [['normal', '7', '12'], ['reduce', '7', '12'], ['cell', '4', '6'], ['cell', '4', '6']]);
     const charts = figuresOf(html, 'chart').map((f) => /id="([^"]+)"/.exec(f)![1]);
-    assert.deepEqual(charts, ['chart-loss', 'chart-accuracy', 'chart-lr', 'chart-arch-0-normal', 'chart-arch-0-reduce', 'chart-arch-1-cell', 'chart-param-free', 'chart-entropy', 'chart-margin', 'chart-entropy-map-0-normal', 'chart-entropy-map-0-reduce', 'chart-entropy-map-1-cell', 'chart-nb201']);
+    assert.deepEqual(charts, [
+      'chart-loss', 'chart-accuracy', 'chart-lr', 'chart-tau',
+      'chart-arch-0-normal', 'chart-arch-0-reduce', 'chart-arch-1-cell', 'chart-arch-2-cell',
+      'chart-param-free', 'chart-entropy', 'chart-margin',
+      'chart-entropy-map-0-normal', 'chart-entropy-map-0-reduce', 'chart-entropy-map-1-cell', 'chart-entropy-map-2-cell',
+      'chart-nb201',
+    ]);
+    assert.match(html, /<td>nb201-gdas-synthetic<\/td><td>nb201<\/td><td>gdas<\/td><td>4 \/ 4<\/td>/);
     // Both runs' derived genotypes (last epoch) in the summary, and the NB201 reference values.
     const nb201Last = readFileSync(join(NB201_RUN, 'genotype.json'), 'utf8');
     assert.ok(html.includes(JSON.parse(nb201Last).arch as string));
