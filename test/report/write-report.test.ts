@@ -23,6 +23,7 @@ function loggedRun(dir: string, eigenvalues: number[]): void {
       type: 'epoch', epoch, lr: 0.025, trainLoss: 2 - epoch / 20, trainAcc: 0.1 + epoch / 40, validLoss: 2.1, validAcc: 0.1, seconds: 1,
       genotype: formatDartsGenotype(DARTS_V2), genotypeJSON: dartsGenotypeToJSON(DARTS_V2), archWeights: { normal: uniform, reduce: uniform },
       tau: 10 - epoch * 0.4,
+      edgeWeights: { normal: Array(14).fill(0.5), reduce: Array(14).fill(0.5) },
       diagnostics: { hessianEigenvalue: ev, paramFreeOps: 2, skipConnects: 2 },
       ...(epoch === eigenvalues.length - 1 ? { earlyStop: { rule: 'eigen', epoch, reason: 'scripted' } } : {}),
     });
@@ -62,6 +63,8 @@ describe('dnas report', () => {
     await writeReport([dir], out);
     const html = readFileSync(out, 'utf8');
     assert.match(html, /id="chart-tau"/);
+    assert.match(html, /id="chart-edges-0-normal"/);
+    assert.match(html, /id="chart-edges-0-reduce"/);
     assert.match(html, /id="chart-eigenvalue"/);
     assert.match(html, /stopped by eigen at epoch 18<\/span>: scripted/);
     assert.match(html, /skip2: would fire at epoch 0/);
