@@ -1,6 +1,7 @@
-// dnas public API: `import { torch, nn, optim, data, nas } from 'dnas'`.
+// dnas public API: `import { torch, nn, optim, data, nas, report } from 'dnas'`.
 export * as torch from './torch/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';
 export * as nas from './nas/index.js';
+export * as report from './report/index.js';
