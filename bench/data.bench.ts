@@ -1,5 +1,6 @@
 // Input-pipeline figures, one JSON line each: images per second of a DARTS-style CIFAR loader
-// (crop with 4 pixels of padding, flip, cutout 16, normalisation, channels-last float32 batches of 64),
+// (crop with 4 pixels of padding, flip, cutout 16, normalisation, channels-last float32 batches of 64;
+// once more with sharpDARTS' AutoAugment added),
 // from the real CIFAR copy in ../shared/data when present, else synthetic 32×32×3 images.
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -46,4 +47,5 @@ function loaderBench(dataset: data.Dataset, augmentName: string, augment: data.A
 const dataset = openDataset();
 const base = { mean: dataset.mean, std: dataset.std, memoryFormat: 'channelsLast' as const };
 loaderBench(dataset, 'crop+flip+cutout+normalize', { ...base, cropPadding: 4, horizontalFlip: true, cutout: 16 }, true);
+loaderBench(dataset, 'crop+flip+autoaugment+cutout+normalize', { ...base, cropPadding: 4, horizontalFlip: true, autoaugment: true, cutout: 16 }, true);
 loaderBench(dataset, 'normalize', base, false);

@@ -5,10 +5,32 @@
 #     default data set); chromium (optional: only the real-browser test of `dnas report` needs it, and
 #     that test is skipped, saying so, without it).
 #   - npm dependencies, the native addon (node-gyp), the TypeScript (tsc).
+# Modes:
+#   (none)          a clone of the repository: everything above.
+#   --native-only   an installed package (`npx dnas setup`): system packages and the addon only. The
+#                   package ships compiled JavaScript and its dependencies are already installed by
+#                   npm, so npm ci and tsc must not run there.
+#   --install-hook  package.json's install script: --native-only, but a failure never fails
+#                   `npm install`; it says to run `npx dnas setup` once the cause is fixed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+mode=full
+case "${1:-}" in
+  '') ;;
+  --native-only) mode=native ;;
+  --install-hook) mode=hook ;;
+  *) printf "dnas setup: unknown option '%s' (known: --native-only, --install-hook)\n" "$1" >&2; exit 2 ;;
+esac
+
 say() { printf 'dnas setup: %s\n' "$*" >&2; }
+
+if [ "$mode" = hook ]; then
+  # Re-run natively; on failure the message above it already says what is missing.
+  if bash scripts/setup.sh --native-only; then exit 0; fi
+  say "the native addon was not built; the package is installed but unusable until 'npx dnas setup' succeeds"
+  exit 0
+fi
 
 missing=()
 if [ -z "${LIBTORCH:-}" ]; then
@@ -33,7 +55,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Optional: a failed install must not stop setup, so it is tried apart from the required packages.
-if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROME_PATH:-}" ]; then
+if [ "$mode" = full ] && ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROME_PATH:-}" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     say "installing chromium (apt-get; optional, for the browser test of dnas report)"
     export DEBIAN_FRONTEND=noninteractive
@@ -44,7 +66,7 @@ if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROME_PATH:-}" ]; then
   fi
 fi
 
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ "$mode" = full ] && { [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   say "installing npm dependencies"
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null
 fi
@@ -60,6 +82,7 @@ if [ ! -f "$addon" ] || [ "$(cat "$stamp" 2>/dev/null)" != "${LIBTORCH:-system}"
   echo "${LIBTORCH:-system}" > "$stamp"
 fi
 
+[ "$mode" = full ] || exit 0
 if [ ! -f dist/.tsbuildinfo ] || [ -n "$(find src test bench tsconfig.json -newer dist/.tsbuildinfo -name '*.ts' -o -newer dist/.tsbuildinfo -name tsconfig.json 2>/dev/null | head -n 1)" ]; then
   say "compiling TypeScript"
   npx --no-install tsc -p tsconfig.json --incremental --tsBuildInfoFile dist/.tsbuildinfo

@@ -35,10 +35,12 @@ async function search(flags: RunFlags, cmd: Command, attributes: Map<string, str
     if (!flags.out) throw new Error('--resume needs --out DIR: the run directory to continue');
     dir = new RunDir(flags.out);
     cfg = parseSearchConfig(dir.readConfig());
-    const given = cmd.options.filter((o) => !['--resume', '--out', '--json', '--threads'].includes(o.long ?? '') && cmd.getOptionValueSource(o.attributeName()) === 'cli');
+    const given = cmd.options.filter((o) => !['--resume', '--out', '--json', '--threads', '--checkpoint-every'].includes(o.long ?? '') && cmd.getOptionValueSource(o.attributeName()) === 'cli');
     if (given.length) throw new Error(`--resume continues the run with its saved config.json; remove ${given.map((o) => o.long).join(', ')} (or start a new run with another --out)`);
     const threads = cmd.getOptionValue('threads') as number | undefined;
     if (threads !== undefined) cfg.numThreads = threads;
+    const every = cmd.getOptionValue('checkpointEvery') as string | undefined;
+    if (every !== undefined) cfg.checkpointEvery = every;
   } else {
     cfg = resolveSearchConfig({ ...settingOverrides(cmd, attributes), preset: flags.preset });
     dir = new RunDir(flags.out ?? defaultRunName(cfg));

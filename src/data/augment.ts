@@ -1,13 +1,25 @@
 // Batched augmentation as tensor ops (never per-pixel JavaScript), in the DARTS reference's order:
 // random crop with zero padding and horizontal flip on the raw image, then scaling to [0, 1],
 // normalisation, and cutout after normalisation. Randomness comes from torch's seeded generator.
+// AutoAugment, when on, runs on the 0..255 pixels after crop and flip, as sharpDARTS' CIFAR
+// transforms do (Pad(4, fill=128), RandomCrop, RandomHorizontalFlip, CIFAR10Policy, ToTensor,
+// Normalize, Cutout).
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
+import { autoAugment } from './autoaugment.js';
+import type { AutoAugmentPolicyName } from './autoaugment-policies.js';
 
 export interface AugmentOptions {
   /** Zero padding for the random crop (DARTS: 4 for 32×32); 0 disables the crop. */
   cropPadding?: number;
   horizontalFlip?: boolean;
+  /**
+   * AutoAugment on training batches (sharpDARTS' `--autoaugment`). It also pads the random crop
+   * with grey 128 instead of black, as sharpDARTS does when AutoAugment is on.
+   */
+  autoaugment?: boolean;
+  /** The AutoAugment table: 'cifar10' (the paper's 25 sub-policies, default) or 'sharpdarts-cifar10' (the 95 that sharpDARTS' code draws from). */
+  autoaugmentPolicy?: AutoAugmentPolicyName;
   /** Side of the cutout square in pixels; 0 disables it. */
   cutout?: number;
   mean: readonly number[];
@@ -22,10 +34,10 @@ export interface AugmentOptions {
  * dx[n] + W − 1 − j when mirrored). One pass over the batch instead of a crop, a stack and a flip
  * per image (which measured ~5,000 images per CPU-second, below what a search step consumes).
  */
-export function cropAndFlip(x: Tensor, padding: number, flip: boolean): Tensor {
+export function cropAndFlip(x: Tensor, padding: number, flip: boolean, fill = 0): Tensor {
   const [n, c, h, w] = x.shape as [number, number, number, number];
   return torch.tidy(() => {
-    const padded = padding > 0 ? torch.pad(x, [padding, padding, padding, padding]) : x;
+    const padded = padding > 0 ? torch.pad(x, [padding, padding, padding, padding], 'constant', fill) : x;
     const offsets = padding > 0 ? torch.randint(0, 2 * padding + 1, [n, 2]) : torch.zeros([n, 2], { dtype: 'int64' });
     const dy = offsets.select(1, 0).view([n, 1]);
     const dx = offsets.select(1, 1).view([n, 1]);
@@ -83,10 +95,13 @@ export function augmentBatch(images: Tensor, o: AugmentOptions, train: boolean):
   }
   return torch.tidy(() => {
     // N×H×W×C viewed as N×C×H×W is already channels-last in memory: no copy.
-    let x = images.permute(0, 3, 1, 2).to('float32').div(255);
+    let x = images.permute(0, 3, 1, 2).to('float32');
     const pad = train ? (o.cropPadding ?? 0) : 0;
     const flip = train && (o.horizontalFlip ?? false);
-    if (pad > 0 || flip) x = cropAndFlip(x, pad, flip);
+    const auto = train && (o.autoaugment ?? false);
+    if (pad > 0 || flip) x = cropAndFlip(x, pad, flip, auto ? 128 : 0);
+    if (auto) x = autoAugment(x, { policy: o.autoaugmentPolicy ?? 'cifar10' });
+    x = x.div(255);
     const mean = torch.tensor([...o.mean]).view([1, c, 1, 1]);
     const std = torch.tensor([...o.std]).view([1, c, 1, 1]);
     x = x.sub(mean).div(std);

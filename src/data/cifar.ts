@@ -53,13 +53,26 @@ function readAll(dataset: string, files: string[], labelBytes: number, labelInde
   return { pixels, labels };
 }
 
-export function loadCifar10(split: 'train' | 'test', dataDir?: string): Dataset {
+/** Where data warnings go: stderr by default, one line each. */
+export type Warn = (message: string) => void;
+const toStderr: Warn = (m) => process.stderr.write(`${m}\n`);
+
+/**
+ * CIFAR-10 from `dataDir` (or its cifar-10-batches-bin/). A training split with fewer than the five
+ * batch files still loads — a partial copy is a legitimate way to get a quick look — but never
+ * silently: `warn` names the missing files and how many images are used instead of 50,000.
+ */
+export function loadCifar10(split: 'train' | 'test', dataDir?: string, warn: Warn = toStderr): Dataset {
   if (!dataDir) throw new Error(`cifar10 needs --data-dir: ${CIFAR10_HINT}`);
   const dir = existsSync(join(dataDir, 'cifar-10-batches-bin')) ? join(dataDir, 'cifar-10-batches-bin') : dataDir;
   const names = split === 'train' ? [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`) : ['test_batch.bin'];
   const files = names.map((n) => join(dir, n)).filter((f) => existsSync(f));
   if (files.length === 0) throw new Error(`cifar10: no ${names.join('/')} in '${dir}'; ${CIFAR10_HINT}`);
   const { pixels, labels } = readAll('cifar10', files, 1, 0, CIFAR10_REDOWNLOAD);
+  const missing = names.filter((n) => !existsSync(join(dir, n)));
+  if (missing.length) {
+    warn(`cifar10: warning: only ${files.length} of ${names.length} training batch files in '${dir}' (missing ${missing.join(', ')}): using ${labels.length} training images instead of 50000; ${CIFAR10_HINT}`);
+  }
   let classes = CIFAR10_CLASSES;
   const meta = join(dir, 'batches.meta.txt');
   if (existsSync(meta)) {

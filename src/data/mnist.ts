@@ -19,7 +19,7 @@ export function loadIdxDataset(name: string, dir: string, split: 'train' | 'test
 }
 
 export function loadFashionMnist(split: 'train' | 'test', dataDir?: string): Dataset {
-  return loadIdxDataset('fashion-mnist', dataDir ?? FASHION_MNIST_DIR, split, FASHION_MNIST_CLASSES, "install Debian's dataset-fashion-mnist (bash scripts/setup.sh does) or pass --data-dir with the IDX files");
+  return loadIdxDataset('fashion-mnist', dataDir ?? FASHION_MNIST_DIR, split, FASHION_MNIST_CLASSES, "install Debian's dataset-fashion-mnist ('npx dnas setup' does, as root) or pass --data-dir with the IDX files");
 }
 
 export function loadMnist(split: 'train' | 'test', dataDir?: string): Dataset {

@@ -22,6 +22,7 @@ export const BASE_CONFIG = {
   channelsLast: true,
   checkpointCells: 0,
   numThreads: 0,
+  checkpointEvery: '0',
 } satisfies Partial<SearchConfig>;
 
 /** `--preset quick`: a small search on a subset, for a first look in a few minutes on 2 cores. */

@@ -19,3 +19,10 @@ export { buildSearch, createStepContext, deriveGenotype, type SearchParts, type 
 export { runSearch, type SearchEvent, type SearchIO, type SearchData, type BatchStream, type SearchResult } from './search.js';
 export { openSearchData } from './search-data.js';
 export * from './diagnostics/index.js';
+export { maxWWeights, type MaxWOptions } from './max-w.js';
+export { sharpOps, sharpSearchOp, SHARP_OPS, SharpSepConv, ResizablePool, PaddedFactorizedReduce, type OpTable, type SharpOpsOptions } from './spaces/sharp-ops.js';
+export { sharpOpTable } from './spaces/op-tables.js';
+export { PRIMITIVES as SHARP_PRIMITIVES, SHARPER_PRIMITIVES } from './spaces/sharp-primitives.js';
+export { SHARP_DARTS, SHARPSEPCONV_DARTS, SHARPSEPCONV_DARTS_MAX_W, SHARP_GENOTYPES, SHARP_GENOTYPE_OPS, getSharpGenotype } from './spaces/sharp-genotypes.js';
+export { HyperCuboidNetwork, HYPERCUBOID_OPS, HYPERCUBOID_PRIMITIVES, hypercuboidChannels, type HyperCuboidOptions, type ResizingOpTable } from './spaces/hypercuboid.js';
+export { WeightedDag, hypercuboidGraph, dagLongestPath, greedyPath } from './spaces/hypercuboid-paths.js';

@@ -48,7 +48,7 @@ export type SearchEvent =
       /** Scheduled values of the parts at this epoch, e.g. GDAS' τ. */
       tau?: number;
     }
-  | { type: 'checkpoint'; epoch: number; step: number; reason: 'epoch' | 'interrupt' };
+  | { type: 'checkpoint'; epoch: number; step: number; reason: 'epoch' | 'interrupt' | 'periodic' };
 
 export interface SearchIO {
   runDir: string;
@@ -135,7 +135,7 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
     for (const t of Object.values(ckpt.tensors)) t.dispose();
   }
 
-  const checkpoint = (epoch: number, step: number, reason: 'epoch' | 'interrupt') => {
+  const checkpoint = (epoch: number, step: number, reason: 'epoch' | 'interrupt' | 'periodic') => {
     torch.tidy(() => {
       const w = optimizerToTensors(weightOptimizer);
       const a = optimizerToTensors(archOptimizer);
@@ -175,6 +175,7 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
     archParams: archParams.reduce((n, p) => n + p.numel(), 0),
   });
 
+  const periodic = checkpointSchedule(cfg.checkpointEvery);
   net.train();
   let lastGenotype = deriveGenotype(parts);
   for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
@@ -203,6 +204,9 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
       const seconds = (performance.now() - began) / 1000;
       accumulate(totals, stats, seconds);
       io.onEvent({ type: 'step', epoch, step, lr, seconds, ...stats });
+      // Mid-epoch checkpoints (--checkpoint-every): an epoch can take an hour on a CPU, and a job may
+      // be killed without warning. The epoch's last step is followed by the epoch-end checkpoint anyway.
+      if (periodic.due(step + 1 < stepsPerEpoch)) checkpoint(epoch, step + 1, 'periodic');
       // Yield to the event loop so a Ctrl-C handler can run between steps.
       await new Promise((r) => setImmediate(r));
     }
@@ -241,4 +245,34 @@ function accumulate(t: EpochTotals, s: StepStats, seconds: number): void {
     t.validCount += s.validCount;
   }
   t.seconds += seconds;
+}
+
+/**
+ * When to write mid-epoch checkpoints: every N steps ('200') or every so much wall time ('10m',
+ * '90s', '1h'); '0' never. `due(allowed)` counts a step and says whether to checkpoint after it.
+ */
+export function checkpointSchedule(every: string): { due(allowed: boolean): boolean } {
+  const m = /^(\d+)(s|m|h)?$/.exec(every.trim());
+  if (!m) throw new Error(`--checkpoint-every: expected a step count (200) or a duration (90s, 10m, 1h), got '${every}'`);
+  const n = Number(m[1]);
+  if (n === 0) return { due: () => false };
+  if (!m[2]) {
+    let steps = 0;
+    return {
+      due(allowed) {
+        if (++steps < n || !allowed) return false;
+        steps = 0;
+        return true;
+      },
+    };
+  }
+  const ms = n * { s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 's' | 'm' | 'h'];
+  let last = performance.now();
+  return {
+    due(allowed) {
+      if (!allowed || performance.now() - last < ms) return false;
+      last = performance.now();
+      return true;
+    },
+  };
 }

@@ -66,10 +66,10 @@ export const SEARCH_SETTINGS = {
     kind: 'list',
     schema: z.array(z.string().min(1)).min(1, 'expected a list name or op names'),
     flag: 'primitives',
-    help: "candidate ops: a named list (darts, darts-no-none, nb201) or op names separated by commas; the order is α's column order",
+    help: "candidate ops: a named list (darts, darts-no-none, nb201, sharp, sharper) or op names separated by commas; the order is α's column order",
     placeholder: '<list>',
   } satisfies Setting<string[]>,
-  ops: choice('ops', ['darts', 'nb201'], 'op table the primitives are built from (default: the space\'s own)'),
+  ops: choice('ops', ['darts', 'nb201', 'sharp'], 'op table the primitives are built from (default: the space\'s own; sharp = sharpDARTS\' SharpSepConv ops)'),
   method: str('method', 'method preset: sets every part and hyperparameter below to the paper\'s values'),
   dataset: str('dataset', 'fashion-mnist (embedded default), mnist, cifar10, cifar100, imagefolder, synthetic'),
   dataDir: { kind: 'string', schema: z.string().min(1).optional(), flag: 'data-dir', help: 'folder holding the data set files (cifar-10-batches-bin/, …)', placeholder: '<dir>' } satisfies Setting<string | undefined>,
@@ -121,6 +121,13 @@ export const SEARCH_SETTINGS = {
   channelsLast: bool('channels-last', 'channels-last (NHWC) activations, 2–5× faster depthwise convs on CPU'),
   checkpointCells: int('checkpoint-cells', 'recompute the first N cells during backward instead of storing them: less memory, more time (DARTS space)', { min: 0 }),
   numThreads: int('threads', 'CPU threads (0 = all cores)', { min: 0 }),
+  checkpointEvery: {
+    kind: 'string',
+    schema: z.string().regex(/^\d+(s|m|h)?$/, 'expected a step count (200) or a duration (90s, 10m, 1h); 0 = only at epoch ends'),
+    flag: 'checkpoint-every',
+    help: 'also checkpoint mid-epoch, every N steps (200) or every so long (10m); a resumed run continues bit for bit',
+    placeholder: '<n|time>',
+  } satisfies Setting<string>,
 } as const;
 
 export type SearchSettingKey = keyof typeof SEARCH_SETTINGS;

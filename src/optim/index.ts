@@ -16,3 +16,4 @@ export {
   LinearWarmup,
   LambdaLR,
 } from './lr-scheduler.js';
+export { cosinePowerAnnealing, CosinePowerAnnealingLR, type CosinePowerAnnealingOptions } from './cosine-power-annealing.js';

@@ -131,9 +131,9 @@ export const LinearWarmup = LinearLR;
 export type LinearWarmup = LinearLR;
 
 /**
- * Any schedule as a factor of the base lr: η_t = η_0 · factor(t) (PyTorch's LambdaLR). sharpDARTS'
- * cosine power annealing plugs in here. The function is not part of the state dict: pass the same
- * one when resuming.
+ * Any schedule as a factor of the base lr: η_t = η_0 · factor(t) (PyTorch's LambdaLR). The function
+ * is not part of the state dict: pass the same one when resuming. (sharpDARTS' cosine power
+ * annealing has its own class, CosinePowerAnnealingLR.)
  */
 export class LambdaLR extends EpochScheduler {
   readonly factor: (epoch: number) => number;

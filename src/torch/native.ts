@@ -117,7 +117,7 @@ function loadAddon(): NativeAddon {
   const path = candidates.find((p) => existsSync(p));
   if (!path) {
     throw new Error(
-      `dnas native addon not built (looked for ${candidates.join(', ')}): run 'bash scripts/setup.sh' (installs libtorch and builds it)`,
+      `dnas native addon not built (looked for ${candidates.join(', ')}): run 'npx dnas setup' (installs libtorch where it can and builds the addon; in a clone of the repository: bash scripts/setup.sh)`,
     );
   }
   const require = createRequire(import.meta.url);
@@ -125,7 +125,7 @@ function loadAddon(): NativeAddon {
     return require(path) as NativeAddon;
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0];
-    throw new Error(`dnas native addon failed to load (${msg}): rebuild it with 'bash scripts/setup.sh', or set LIBTORCH to a libtorch folder`);
+    throw new Error(`dnas native addon failed to load (${msg}): rebuild it with 'npx dnas setup' (in a clone of the repository: bash scripts/setup.sh), or set LIBTORCH to a libtorch folder`);
   }
 }
 

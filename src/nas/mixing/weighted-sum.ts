@@ -3,6 +3,7 @@ import * as nn from '../../nn/index.js';
 import type { Tensor } from '../../torch/index.js';
 import { expectsReLUInput } from '../spaces/darts-ops.js';
 import type { EdgeWeights, MixedEdgeModule, OpFactory } from '../types.js';
+import { noteOpUsed } from './op-usage.js';
 
 export class WeightedSumEdge extends nn.Module implements MixedEdgeModule {
   readonly ops: nn.ModuleList;
@@ -18,6 +19,7 @@ export class WeightedSumEdge extends nn.Module implements MixedEdgeModule {
     let relu: Tensor | null = null;
     for (const o of w.active) {
       const op = this.ops.at(o) as nn.Module;
+      noteOpUsed(op);
       const input = expectsReLUInput(op) ? (relu ??= x.relu()) : x;
       const weight = w.ops.select(0, o);
       const out = op.forward(input);

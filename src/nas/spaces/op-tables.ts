@@ -7,6 +7,8 @@ import { createDartsSearchOp, DARTS_OPS } from './darts-ops.js';
 import { DARTS_PRIMITIVES } from './darts-genotype.js';
 import { NB201_OPS } from './nb201-genotype.js';
 import { createNb201Op } from './nb201-ops.js';
+import { SHARP_OPS, type SharpOpsOptions, sharpOps, sharpSearchOp } from './sharp-ops.js';
+import { PRIMITIVES as SHARP_PRIMITIVES, SHARPER_PRIMITIVES } from './sharp-primitives.js';
 
 export interface SearchOpTable {
   readonly name: string;
@@ -20,7 +22,15 @@ export const OP_TABLES: Record<string, SearchOpTable> = {
   darts: { name: 'darts', known: Object.keys(DARTS_OPS), searchOp: createDartsSearchOp },
   // AutoDL's DARTS runs on NAS-Bench-201: search-cell BN without affine parameters, running statistics kept.
   nb201: { name: 'nb201', known: NB201_OPS, searchOp: (p, c, s) => createNb201Op(p, c, s, { affine: false, trackRunningStats: true }, true) },
+  // sharpDARTS: every sep/dil conv a SharpSepConv, flood and choke widths, choke mid-channels 32.
+  sharp: sharpOpTable(),
 };
+
+/** sharpDARTS' op table with another choke width (its --mid_channels). */
+export function sharpOpTable(o: SharpOpsOptions = {}): SearchOpTable {
+  const table = o.midChannels === undefined ? SHARP_OPS : sharpOps(o);
+  return { name: 'sharp', known: Object.keys(table), searchOp: sharpSearchOp(table) };
+}
 
 /** Named primitive lists, selectable with --primitives. */
 export const PRIMITIVE_LISTS: Record<string, readonly string[]> = {
@@ -28,6 +38,10 @@ export const PRIMITIVE_LISTS: Record<string, readonly string[]> = {
   // ROME's space: DARTS' ops without 'none', whose zero output cannot be one of a node's two inputs.
   'darts-no-none': DARTS_PRIMITIVES.filter((p) => p !== 'none'),
   nb201: NB201_OPS,
+  // sharpDARTS' default PRIMITIVES (3×3 ops with flood and choke widths) and SHARPER_PRIMITIVES; with
+  // --ops sharp, the 'darts' list is sharpDARTS' DARTS_PRIMITIVES.
+  sharp: SHARP_PRIMITIVES,
+  sharper: SHARPER_PRIMITIVES,
 };
 
 export function getOpTable(name: string): SearchOpTable {

@@ -1,5 +1,7 @@
 // Pieces shared by the update rules: a loss on a batch, the weight step, gradient bookkeeping.
+import type { Module } from '../../nn/index.js';
 import * as optim from '../../optim/index.js';
+import { recordOpUsage } from '../mixing/op-usage.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import type { ArchParams, CellWeights, Mixing, PhaseSample, SearchSpaceInfo, Supernet, TrainingProgress } from '../types.js';
@@ -141,7 +143,26 @@ export function lossAndGradients(ctx: StepContext, batch: Batch, wrt: { arch: bo
     const nA = wrt.arch ? ctx.archParams.length : 0;
     return { loss: lossValue, correct: correct.item(), archGrads: g.slice(0, nA), weightGrads: g.slice(nA) };
   };
-  return wrt.weights ? run() : withFrozenWeights(ctx.weights, run);
+  if (wrt.weights) return run();
+  if (ctx.weightGradSeen.every(Boolean)) return withFrozenWeights(ctx.weights, run);
+  const { result, used } = recordOpUsage(() => withFrozenWeights(ctx.weights, run));
+  markWeightsSeen(ctx, used);
+  return result;
+}
+
+/**
+ * The weights of ops a frozen-weight (architecture) forward ran count as having had a gradient: in
+ * the references that backward fills their .grad, so later weight steps keep decaying them.
+ */
+function markWeightsSeen(ctx: StepContext, ops: Set<Module>): void {
+  if (ops.size === 0) return;
+  const index = new Map(ctx.weights.map((p, i) => [p, i]));
+  for (const op of ops) {
+    for (const p of op.parameters()) {
+      const i = index.get(p);
+      if (i !== undefined) ctx.weightGradSeen[i] = true;
+    }
+  }
 }
 
 /** ∇w L_train on a batch (the first half of the reference's weight step). Call inside tidy(). */
