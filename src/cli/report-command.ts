@@ -1,7 +1,6 @@
 // `dnas report RUN… [--out FILE.html]`: one self-contained HTML report of one or more search runs.
 import { Command } from 'commander';
 import { EARLY_STOP_DEFAULTS } from '../nas/diagnostics/early-stop.js';
-import { defaultReportPath, writeReport } from '../report/write-report.js';
 import { float, int } from './options.js';
 
 interface ReportFlags {
@@ -33,6 +32,8 @@ Examples:
   dnas report runs/a runs/b --out compare.html  compares two searches side by side
   dnas report runs/nb201 --nb201 nb201.json     adds the NAS-Bench-201 accuracy of each derived cell`)
     .action(async (runs: string[], flags: ReportFlags) => {
+      // Loaded here, not at start-up: vega and Graphviz's WASM would slow every other dnas command.
+      const { defaultReportPath, writeReport } = await import('../report/write-report.js');
       const out = flags.out ?? defaultReportPath(runs);
       const rules = (flags.rules ?? '').split(',').map((r) => r.trim()).filter((r) => r !== '');
       await writeReport(runs, out, {

@@ -24,6 +24,8 @@ export interface EpochEvent {
   genotypeJSON: object;
   /** Per cell type, [edges × ops] weights in primitive order. */
   archWeights: Record<string, number[][]>;
+  /** Per cell type, per edge: the edge-normalisation weights (PC-DARTS' softmax(β) per node). */
+  edgeWeights?: Record<string, number[]>;
   /** GDAS-family Gumbel temperature. */
   tau?: number;
   diagnostics?: Partial<CollapseDiagnostics>;

@@ -129,7 +129,8 @@ export async function archWeightsSection(runs: readonly ReportRun[]): Promise<Se
         spec: {
           width: 150,
           height: 90,
-          mark: { type: 'line', point: { size: 12 }, strokeWidth: 1.5 },
+          // Points only on short runs: 50 epochs × 14 edges × 8 ops of symbols would bloat the page.
+          mark: { type: 'line', point: run.epochs.length <= 20 ? { size: 12 } : false, strokeWidth: 1.5 },
           encoding: {
             x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1, format: 'd' } },
             // Not pinned to [0, 1]: early in a search the weights sit near 1/ops and their drift is the story.
@@ -140,6 +141,11 @@ export async function archWeightsSection(runs: readonly ReportRun[]): Promise<Se
         },
       };
       charts.push(await renderChart(`chart-arch-${i}-${slug(cell)}`, `${run.name}: ${cell} cell, op weights per edge`, spec));
+      // Edge normalisation (PC-DARTS): how each node shares its attention among its incoming edges.
+      const edgeRows = run.epochs.flatMap((e) => (e.edgeWeights?.[cell] ?? []).map((w, k) => ({ epoch: e.epoch, edge: labels[k] ?? `edge ${k}`, weight: w })));
+      if (edgeRows.length) {
+        charts.push(await renderChart(`chart-edges-${i}-${slug(cell)}`, `${run.name}: ${cell} cell, edge-normalisation weights`, lineSpec({ rows: edgeRows, y: 'weight', yTitle: 'edge weight (per node)', color: 'edge', colorTitle: 'edge' })));
+      }
     }
     columns.push(`<div class="run"><h3>${escapeHtml(run.name)}</h3>${charts.length ? figures(charts) : '<p class="warning">no epoch logged</p>'}</div>`);
   }

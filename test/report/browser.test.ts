@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
 import puppeteer from 'puppeteer-core';
 import { writeReport } from '../../src/report/write-report.js';
-import { DARTS_RUN, NB201_RUN } from './report-fixtures.js';
+import { DARTS_RUN, NB201_GDAS_RUN, NB201_RUN } from './report-fixtures.js';
 
 /** CHROME_PATH when set (and only it), else Debian's and the usual install paths; with why not, when none is there. */
 function findChromium(): { path: string } | { missing: string } {
@@ -35,7 +35,7 @@ describe('report in a real browser', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dnas-report-browser-'));
     const report = join(dir, 'report.html');
     const screenshot = join(dir, 'report.png');
-    await writeReport([DARTS_RUN, NB201_RUN], report);
+    await writeReport([DARTS_RUN, NB201_RUN, NB201_GDAS_RUN], report);
 
     // Root in a container needs --no-sandbox; the GPU and /dev/shm flags keep headless Chromium quiet in CI.
     const browser = await puppeteer.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
@@ -73,9 +73,9 @@ describe('report in a real browser', () => {
       await page.screenshot({ path: screenshot as `${string}.png`, fullPage: true });
 
       assert.deepEqual(problems, []);
-      assert.deepEqual(facts.cells.map((c) => [c.cell, c.nodes, c.edges]), [['normal', 7, 12], ['reduce', 7, 12], ['cell', 4, 6]]);
+      assert.deepEqual(facts.cells.map((c) => [c.cell, c.nodes, c.edges]), [['normal', 7, 12], ['reduce', 7, 12], ['cell', 4, 6], ['cell', 4, 6]]);
       for (const c of facts.cells) assert.deepEqual([c.nodes, c.edges], [c.declaredNodes, c.declaredEdges], `${c.run} ${c.cell}`);
-      assert.equal(facts.charts.length, 13);
+      assert.equal(facts.charts.length, 16);
       for (const c of facts.charts) {
         assert.ok(c.drawnWidth > 100, `${c.id} is laid out (${c.drawnWidth}px wide)`);
         assert.ok(c.marks > 0, `${c.id} has drawn marks`);

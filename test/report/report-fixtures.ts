@@ -15,4 +15,5 @@ function repositoryRoot(): string {
 
 export const DARTS_RUN = join(repositoryRoot(), 'test', 'report', 'fixtures', 'darts-synthetic');
 export const NB201_RUN = join(repositoryRoot(), 'test', 'report', 'fixtures', 'nb201-synthetic');
+export const NB201_GDAS_RUN = join(repositoryRoot(), 'test', 'report', 'fixtures', 'nb201-gdas-synthetic');
 export const CLI = join(repositoryRoot(), 'dist', 'src', 'cli', 'main.js');

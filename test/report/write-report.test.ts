@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { DARTS_V2, dartsGenotypeToJSON, formatDartsGenotype } from '../../src/nas/spaces/darts-genotype.js';
 import { readRun } from '../../src/report/run-log.js';
 import { writeReport } from '../../src/report/write-report.js';
-import { CLI, DARTS_RUN, NB201_RUN } from './report-fixtures.js';
+import { CLI, DARTS_RUN, NB201_GDAS_RUN, NB201_RUN } from './report-fixtures.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'dnas-report-'));
 const figuresOf = (html: string, cls: string) => [...html.matchAll(new RegExp(`<figure class="${cls}"[^>]*>`, 'g'))].map((m) => m[0]);
@@ -23,6 +23,7 @@ function loggedRun(dir: string, eigenvalues: number[]): void {
       type: 'epoch', epoch, lr: 0.025, trainLoss: 2 - epoch / 20, trainAcc: 0.1 + epoch / 40, validLoss: 2.1, validAcc: 0.1, seconds: 1,
       genotype: formatDartsGenotype(DARTS_V2), genotypeJSON: dartsGenotypeToJSON(DARTS_V2), archWeights: { normal: uniform, reduce: uniform },
       tau: 10 - epoch * 0.4,
+      edgeWeights: { normal: Array(14).fill(0.5), reduce: Array(14).fill(0.5) },
       diagnostics: { hessianEigenvalue: ev, paramFreeOps: 2, skipConnects: 2 },
       ...(epoch === eigenvalues.length - 1 ? { earlyStop: { rule: 'eigen', epoch, reason: 'scripted' } } : {}),
     });
@@ -33,13 +34,20 @@ function loggedRun(dir: string, eigenvalues: number[]): void {
 describe('dnas report', () => {
   test('theReportOfTheFixtureRunsHoldsEverySectionInlineWithNothingToFetch', async () => {
     const out = join(tmp(), 'report.html');
-    await writeReport([DARTS_RUN, NB201_RUN], out, { warn: (m) => assert.fail(m) });
+    await writeReport([DARTS_RUN, NB201_RUN, NB201_GDAS_RUN], out, { warn: (m) => assert.fail(m) });
     const html = readFileSync(out, 'utf8');
     for (const id of ['summary', 'cells', 'curves', 'arch-weights', 'diagnostics', 'nb201']) assert.match(html, new RegExp(`<section id="${id}">`), `section ${id}`);
     const cells = figuresOf(html, 'cell');
-    assert.deepEqual(cells.map((f) => /data-cell="(\w+)" data-nodes="(\d+)" data-edges="(\d+)"/.exec(f)!.slice(1)), [['normal', '7', '12'], ['reduce', '7', '12'], ['cell', '4', '6']]);
+    assert.deepEqual(cells.map((f) => /data-cell="(\w+)" data-nodes="(\d+)" data-edges="(\d+)"/.exec(f)!.slice(1)), [['normal', '7', '12'], ['reduce', '7', '12'], ['cell', '4', '6'], ['cell', '4', '6']]);
     const charts = figuresOf(html, 'chart').map((f) => /id="([^"]+)"/.exec(f)![1]);
-    assert.deepEqual(charts, ['chart-loss', 'chart-accuracy', 'chart-lr', 'chart-arch-0-normal', 'chart-arch-0-reduce', 'chart-arch-1-cell', 'chart-param-free', 'chart-entropy', 'chart-margin', 'chart-entropy-map-0-normal', 'chart-entropy-map-0-reduce', 'chart-entropy-map-1-cell', 'chart-nb201']);
+    assert.deepEqual(charts, [
+      'chart-loss', 'chart-accuracy', 'chart-lr', 'chart-tau',
+      'chart-arch-0-normal', 'chart-arch-0-reduce', 'chart-arch-1-cell', 'chart-arch-2-cell',
+      'chart-param-free', 'chart-entropy', 'chart-margin',
+      'chart-entropy-map-0-normal', 'chart-entropy-map-0-reduce', 'chart-entropy-map-1-cell', 'chart-entropy-map-2-cell',
+      'chart-nb201',
+    ]);
+    assert.match(html, /<td>nb201-gdas-synthetic<\/td><td>nb201<\/td><td>gdas<\/td><td>4 \/ 4<\/td>/);
     // Both runs' derived genotypes (last epoch) in the summary, and the NB201 reference values.
     const nb201Last = readFileSync(join(NB201_RUN, 'genotype.json'), 'utf8');
     assert.ok(html.includes(JSON.parse(nb201Last).arch as string));
@@ -55,6 +63,8 @@ describe('dnas report', () => {
     await writeReport([dir], out);
     const html = readFileSync(out, 'utf8');
     assert.match(html, /id="chart-tau"/);
+    assert.match(html, /id="chart-edges-0-normal"/);
+    assert.match(html, /id="chart-edges-0-reduce"/);
     assert.match(html, /id="chart-eigenvalue"/);
     assert.match(html, /stopped by eigen at epoch 18<\/span>: scripted/);
     assert.match(html, /skip2: would fire at epoch 0/);
