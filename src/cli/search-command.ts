@@ -9,6 +9,8 @@ import { METHODS } from '../nas/methods.js';
 import { runSearch } from '../nas/search.js';
 import { openSearchData } from '../nas/search-data.js';
 import { SEARCH_SETTINGS, type Setting } from '../nas/settings.js';
+import { PRIMITIVE_LISTS } from '../nas/spaces/op-tables.js';
+import type { Nb201Curve } from '../eval/nb201-table.js';
 import { createProgress } from './progress.js';
 import { RunDir } from './run-dir.js';
 import { addSettingOptions, settingOverrides } from './settings-options.js';
@@ -21,6 +23,23 @@ interface RunFlags {
   resume?: boolean;
   preset?: string;
   json?: boolean;
+  report?: string | boolean;
+  nb201?: string;
+}
+
+/** The NAS-Bench-201 table lookup of a derived cell, when the run searches the benchmark's own space. */
+async function nb201Annotator(cfg: SearchConfig, table: string | undefined): Promise<((genotype: string) => Nb201Curve) | undefined> {
+  const benchmarkOps = PRIMITIVE_LISTS.nb201!;
+  if (cfg.space !== 'nb201' || cfg.primitives.length !== benchmarkOps.length || cfg.primitives.some((p, i) => p !== benchmarkOps[i])) return undefined;
+  const { nb201Lookup } = await import('../eval/nb201-table.js');
+  nb201Lookup('|none~0|+|none~0|none~1|+|none~0|none~1|none~2|', table); // loads the table now: a bad --nb201 fails before the search
+  return (genotype) => nb201Lookup(genotype, table);
+}
+
+function formatNb201(curve: Nb201Curve): string {
+  return Object.entries(curve)
+    .map(([dataset, acc]) => `${dataset} valid ${acc.valid.toFixed(2)} test ${acc.test.toFixed(2)}`)
+    .join(' | ');
 }
 
 function defaultRunName(cfg: SearchConfig): string {
@@ -35,7 +54,7 @@ async function search(flags: RunFlags, cmd: Command, attributes: Map<string, str
     if (!flags.out) throw new Error('--resume needs --out DIR: the run directory to continue');
     dir = new RunDir(flags.out);
     cfg = parseSearchConfig(dir.readConfig());
-    const given = cmd.options.filter((o) => !['--resume', '--out', '--json', '--threads', '--checkpoint-every'].includes(o.long ?? '') && cmd.getOptionValueSource(o.attributeName()) === 'cli');
+    const given = cmd.options.filter((o) => !['--resume', '--out', '--json', '--threads', '--checkpoint-every', '--report', '--nb201'].includes(o.long ?? '') && cmd.getOptionValueSource(o.attributeName()) === 'cli');
     if (given.length) throw new Error(`--resume continues the run with its saved config.json; remove ${given.map((o) => o.long).join(', ')} (or start a new run with another --out)`);
     const threads = cmd.getOptionValue('threads') as number | undefined;
     if (threads !== undefined) cfg.numThreads = threads;
@@ -61,6 +80,14 @@ async function search(flags: RunFlags, cmd: Command, attributes: Map<string, str
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const lookup = await nb201Annotator(cfg, flags.nb201);
+  const reportWhen = flags.report === true ? 'end' : flags.report;
+  if (reportWhen !== undefined && reportWhen !== 'end' && reportWhen !== 'epoch') throw new Error(`--report: expected 'end' or 'epoch', got '${reportWhen}'`);
+  const reportPath = join(dir.path, 'report', 'index.html');
+  let reports = Promise.resolve();
+  const writeRunReport = () => {
+    reports = reports.then(async () => (await import('../report/index.js')).writeReport([dir.path], reportPath, { nb201Table: flags.nb201 }));
+  };
   const progress = createProgress({ tty: Boolean(process.stderr.isTTY), quiet: Boolean(flags.json), write: (l) => process.stderr.write(`${l}\n`) });
   try {
     const result = await runSearch(cfg, {
@@ -69,8 +96,11 @@ async function search(flags: RunFlags, cmd: Command, attributes: Map<string, str
       data,
       onEvent: (e) => {
         progress.onEvent(e);
-        dir.log(e.type === 'step' ? e : e);
+        dir.log(e);
+        if (e.type === 'epoch' && e.earlyStop) process.stderr.write(`early stop (${e.earlyStop.rule}) at epoch ${e.epoch + 1}: ${e.earlyStop.reason}\n`);
+        if (e.type === 'checkpoint' && e.reason === 'epoch' && reportWhen === 'epoch') writeRunReport();
       },
+      annotateEpoch: lookup ? (e) => ({ nb201: lookup(e.genotype) }) : undefined,
       logBytes: () => dir.logBytes(),
       truncateLog: (b) => dir.truncateLog(b),
       shouldStop: () => stop !== null,
@@ -79,10 +109,16 @@ async function search(flags: RunFlags, cmd: Command, attributes: Map<string, str
     if (!result.interrupted) {
       dir.writeJSON('genotype.json', { ...result.genotypeJSON, genotype: result.genotype });
     }
-    const summary = { runDir: dir.path, genotype: result.genotype, interrupted: result.interrupted, epochs: result.epochsDone };
+    if (reportWhen !== undefined) writeRunReport();
+    await reports;
+    const nb201 = lookup ? lookup(result.genotype) : undefined;
+    const summary = { runDir: dir.path, genotype: result.genotype, interrupted: result.interrupted, epochs: result.epochsDone, ...(result.earlyStop ? { earlyStop: result.earlyStop } : {}), ...(nb201 ? { nb201 } : {}) };
     if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else {
       process.stdout.write(`${result.interrupted ? 'interrupted; genotype so far' : 'genotype'}: ${result.genotype}\n`);
+      if (result.earlyStop) process.stdout.write(`stopped early by the ${result.earlyStop.rule} rule after epoch ${result.earlyStop.epoch + 1}: ${result.earlyStop.reason}\n`);
+      if (nb201) process.stdout.write(`NAS-Bench-201: ${formatNb201(nb201)}\n`);
+      if (reportWhen !== undefined) process.stdout.write(`report: ${reportPath}\n`);
       process.stdout.write(`run directory: ${dir.path}\n`);
     }
     if (result.interrupted) process.exitCode = stop === 'SIGTERM' ? 143 : 130;
@@ -99,7 +135,9 @@ export function searchCommand(): Command {
     .option('--out <dir>', 'run directory (default runs/<space>-<method>-<time>)')
     .option('--resume', 'continue the run in --out from its checkpoint')
     .option('--preset <name>', "'quick': a small search (C=8, 5 cells, 3 epochs) on 2,000 images for a first look")
-    .option('--json', 'print the result as one JSON line on stdout (no progress output)');
+    .option('--json', 'print the result as one JSON line on stdout (no progress output)')
+    .option('--report [when]', "write RUN/report/index.html at the 'end' of the search (default) or after every 'epoch'")
+    .option('--nb201 <file>', 'NAS-Bench-201 table for the per-epoch lookup of the derived cell (default: the copy shipped in data/nb201/)');
   const methods = Object.values(METHODS).map((m) => `  ${m.name.padEnd(12)} ${m.description}`).join('\n');
   const attributes = addSettingOptions(
     cmd,

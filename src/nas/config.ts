@@ -23,10 +23,19 @@ export const BASE_CONFIG = {
   checkpointCells: 0,
   numThreads: 0,
   checkpointEvery: '0',
+  hessianEvery: 2,
+  hessianIterations: 20,
+  hessianTolerance: 1e-3,
+  hessianBatches: 1,
+  earlyStop: 'off',
+  earlyStopWindow: 5,
+  earlyStopThreshold: 1.3,
 } satisfies Partial<SearchConfig>;
 
 /** `--preset quick`: a small search on a subset, for a first look in a few minutes on 2 cores. */
-export const QUICK_PRESET = { epochs: 3, batchSize: 32, initChannels: 8, layers: 5, trainLimit: 2000 } satisfies Partial<SearchConfig>;
+// The eigenvalue measurement costs about as much as 40 architecture steps: at the papers' 391 steps per
+// epoch that is a few percent every 2nd epoch; the quick look's 31 steps would double, so it is off there.
+export const QUICK_PRESET = { epochs: 3, batchSize: 32, initChannels: 8, layers: 5, trainLimit: 2000, hessianEvery: 0 } satisfies Partial<SearchConfig>;
 
 export type SearchOverrides = Partial<SearchConfig> & { preset?: string };
 

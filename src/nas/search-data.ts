@@ -1,6 +1,7 @@
 // The two batch streams of a search, built from the configuration: the training set split by
 // `trainPortion` into a weight half and an architecture half, both augmented like DARTS' search.
 import * as data from '../data/index.js';
+import * as torch from '../torch/index.js';
 import type { SearchConfig } from './config.js';
 import type { SearchData } from './search.js';
 
@@ -31,5 +32,13 @@ export async function openSearchData(cfg: SearchConfig): Promise<SearchData> {
     imageSize: h,
     train: new data.DataLoader(dataset, train, { ...common, seed: 2 * cfg.seed + 1, dropLast: dropLast(train.length) }),
     valid: new data.DataLoader(dataset, valid, { ...common, seed: 2 * cfg.seed + 2, dropLast: dropLast(valid.length) }),
+    // The diagnostics' fixed batches: their own seeded order, no random augmentation, drawn on first use.
+    probeBatches: () => {
+      const probe = new data.DataLoader(dataset, valid, { ...common, train: false, seed: 2 * cfg.seed + 3, dropLast: true });
+      return Array.from({ length: Math.min(cfg.hessianBatches, Math.floor(valid.length / cfg.batchSize)) }, () => {
+        const b = probe.next();
+        return { x: torch.keep(b.x), y: torch.keep(b.y) };
+      });
+    },
   };
 }

@@ -7,6 +7,7 @@ import { buildSearch, createStepContext, deriveGenotype, releaseStepContext } fr
 import { type Checkpoint, hasCheckpoint, loadCheckpoint, prefixed, saveCheckpoint, unprefixed } from './checkpoint.js';
 import type { SearchConfig } from './config.js';
 import { optimizerFromTensors, optimizerToTensors } from './optimizer-state.js';
+import { type CollapseDiagnostics, checkEarlyStop, collapseDiagnostics, type EarlyStopResult, type EpochMeasurement } from './diagnostics/index.js';
 import { progressAt } from './types.js';
 import type { Batch, StepStats } from './update/common.js';
 
@@ -25,6 +26,11 @@ export interface SearchData {
   imageSize: number;
   train: BatchStream;
   valid: BatchStream;
+  /**
+   * Fixed validation batches for the per-epoch diagnostics (the Hessian eigenvalue), drawn once and
+   * apart from `valid`, so measuring does not change what the search sees.
+   */
+  probeBatches?: () => Batch[];
 }
 
 export type SearchEvent =
@@ -47,6 +53,12 @@ export type SearchEvent =
       edgeWeights?: Record<string, number[]>;
       /** Scheduled values of the parts at this epoch, e.g. GDAS' τ. */
       tau?: number;
+      /** Collapse diagnostics of this epoch (the eigenvalue on measured epochs only). */
+      diagnostics: CollapseDiagnostics;
+      /** Set when an early-stop rule fired at this epoch (the search ends after it). */
+      earlyStop?: EarlyStopResult;
+      /** What SearchIO.annotateEpoch added, e.g. the NAS-Bench-201 lookup of the derived cell. */
+      [extra: string]: unknown;
     }
   | { type: 'checkpoint'; epoch: number; step: number; reason: 'epoch' | 'interrupt' | 'periodic' };
 
@@ -62,6 +74,11 @@ export interface SearchIO {
   truncateLog(bytes: number): void;
   /** Set to true (e.g. by a SIGINT handler) to stop after the current step with a checkpoint. */
   shouldStop(): boolean;
+  /**
+   * Extra fields for an epoch's event, from layers the search cannot import (e.g. the CLI adds the
+   * NAS-Bench-201 table lookup of the derived cell).
+   */
+  annotateEpoch?(e: { epoch: number; genotype: string; genotypeJSON: object }): Record<string, unknown>;
 }
 
 export interface SearchResult {
@@ -69,6 +86,8 @@ export interface SearchResult {
   genotypeJSON: object;
   interrupted: boolean;
   epochsDone: number;
+  /** The rule that ended the search early, if one did. */
+  earlyStop?: EarlyStopResult;
 }
 
 interface RunState {
@@ -83,6 +102,8 @@ interface RunState {
   valid: unknown;
   epochTotals: EpochTotals;
   weightGradSeen: boolean[];
+  /** Per-epoch measurements the early-stop rules read. */
+  history: EpochMeasurement[];
 }
 
 interface EpochTotals {
@@ -106,6 +127,7 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
   const parts = buildSearch(cfg, data);
   const { net, arch, archParams, weights, weightOptimizer, archOptimizer, scheduler, mixing, space } = parts;
   let weightGradSeen = weights.map(() => false);
+  let history: EpochMeasurement[] = [];
 
   let startEpoch = 0;
   let startStep = 0;
@@ -132,6 +154,7 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
     startStep = ckpt.state.step;
     totals = ckpt.state.epochTotals;
     weightGradSeen = ckpt.state.weightGradSeen;
+    history = ckpt.state.history;
     for (const t of Object.values(ckpt.tensors)) t.dispose();
   }
 
@@ -158,6 +181,7 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
         valid: data.valid.state(),
         epochTotals: totals,
         weightGradSeen,
+        history,
       };
       io.onEvent({ type: 'checkpoint', epoch, step, reason });
       state.logBytes = io.logBytes();
@@ -176,6 +200,7 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
   });
 
   const periodic = checkpointSchedule(cfg.checkpointEvery);
+  let probes: Batch[] | undefined;
   net.train();
   let lastGenotype = deriveGenotype(parts);
   for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
@@ -213,7 +238,18 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
     scheduler.step();
     lastGenotype = deriveGenotype(parts);
     const w = mixing.derivationWeights(arch, space);
+    const archWeights = Object.fromEntries(Object.entries(w).map(([t, v]) => [t, v.ops]));
     const edgeWeights = Object.fromEntries(Object.entries(w).flatMap(([t, v]) => (v.edges ? [[t, v.edges]] : [])));
+    const measureHessian = cfg.hessianEvery > 0 && (epoch + 1) % cfg.hessianEvery === 0 && data.probeBatches !== undefined;
+    const diagnostics = collapseDiagnostics({
+      archWeights,
+      genotypeJSON: lastGenotype.genotypeJSON,
+      hessian: measureHessian
+        ? { ctx: { ...parts, progress: progressAt(epoch, cfg.epochs) }, batches: (probes ??= data.probeBatches!()), iterations: cfg.hessianIterations, tolerance: cfg.hessianTolerance }
+        : undefined,
+    });
+    history.push({ epoch, ...diagnostics });
+    const stop = cfg.earlyStop === 'off' ? undefined : checkEarlyStop(cfg.earlyStop, history, { window: cfg.earlyStopWindow, threshold: cfg.earlyStopThreshold });
     io.onEvent({
       type: 'epoch',
       epoch,
@@ -225,13 +261,20 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
       seconds: totals.seconds,
       genotype: lastGenotype.genotype,
       genotypeJSON: lastGenotype.genotypeJSON,
-      archWeights: Object.fromEntries(Object.entries(w).map(([t, v]) => [t, v.ops])),
+      archWeights,
       ...(Object.keys(edgeWeights).length ? { edgeWeights } : {}),
       ...mixing.scheduleValues(progressAt(epoch, cfg.epochs)),
+      diagnostics,
+      ...(stop?.fired ? { earlyStop: stop } : {}),
+      ...(io.annotateEpoch?.({ epoch, ...lastGenotype }) ?? {}),
     });
     totals = emptyTotals();
     checkpoint(epoch + 1, 0, 'epoch');
+    // A stopped run keeps this epoch's checkpoint and genotype (DARTS+ keeps the cell that fired;
+    // for the eigen rule the event also names RobustDARTS' rollback epoch, whose cell the log holds).
+    if (stop?.fired) return { ...lastGenotype, interrupted: false, epochsDone: epoch + 1, earlyStop: stop };
   }
+  for (const b of probes ?? []) for (const t of [b.x, b.y]) t.dispose();
   return { ...lastGenotype, interrupted: false, epochsDone: cfg.epochs };
 }
 

@@ -116,6 +116,14 @@ export const SEARCH_SETTINGS = {
     placeholder: '<b1,b2>',
   } satisfies Setting<[number, number]>,
   archWeightDecay: float('arch-weight-decay', 'weight decay of the architecture parameters', { min: 0 }),
+  // Collapse diagnostics and early stopping (logged every epoch).
+  hessianEvery: int('hessian-every', 'measure the dominant eigenvalue of the validation-loss Hessian w.r.t. α every N epochs (RobustDARTS measured every 2nd; 0 = never)', { min: 0 }),
+  hessianIterations: int('hessian-iterations', 'power iterations (exact Hessian-vector products) per eigenvalue measurement', { min: 1 }),
+  hessianTolerance: float('hessian-tolerance', 'stop the power iteration when the eigenvalue changes by less than this, relatively', { min: 0 }),
+  hessianBatches: int('hessian-batches', 'fixed validation batches (drawn once, apart from the search stream) the eigenvalue is averaged over', { min: 1 }),
+  earlyStop: choice('early-stop', ['off', 'skip2', 'eigen'], "'skip2': stop once the derived normal cell has 2 skip connections (DARTS+); 'eigen': stop when the eigenvalue's local mean grows by --early-stop-threshold over --early-stop-window (RobustDARTS)"),
+  earlyStopWindow: int('early-stop-window', "eigen rule: measurements in the eigenvalue's centred local mean (RobustDARTS: 5)", { min: 1 }),
+  earlyStopThreshold: float('early-stop-threshold', 'eigen rule: growth ratio of the local mean that stops the search (RobustDARTS: 1.3)', { min: 0, exclusiveMin: true }),
   // Data and compute.
   cutout: int('cutout', 'cutout hole size in pixels (0 = off)', { min: 0 }),
   channelsLast: bool('channels-last', 'channels-last (NHWC) activations, 2–5× faster depthwise convs on CPU'),
