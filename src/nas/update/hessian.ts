@@ -82,6 +82,11 @@ export interface WeightHessian {
 export function weightHessian(ctx: StepContext, batch: Batch): WeightHessian {
   const buffers = ctx.net.buffers();
   const savedBuffers = torch.noGrad(() => buffers.map((b) => torch.keep(b.clone())));
+  // Restored on dispose, not before: the retained graph holds the statistics it saw.
+  const restoreBuffers = () => {
+    torch.noGrad(() => buffers.forEach((b, i) => b.copy_(savedBuffers[i]!)));
+    for (const t of savedBuffers) t.dispose();
+  };
   let gW: (Tensor | null)[];
   try {
     gW = torch.tidy(() => {
@@ -89,9 +94,9 @@ export function weightHessian(ctx: StepContext, batch: Batch): WeightHessian {
       assertFiniteLoss(loss.item(), 'training');
       return torch.autograd.grad([loss], ctx.weights, { createGraph: true, allowUnused: true });
     });
-  } finally {
-    torch.noGrad(() => buffers.forEach((b, i) => b.copy_(savedBuffers[i]!)));
-    for (const t of savedBuffers) t.dispose();
+  } catch (e) {
+    restoreBuffers();
+    throw e;
   }
   return {
     apply(v: Tensor[]): Tensor[] {
@@ -103,8 +108,10 @@ export function weightHessian(ctx: StepContext, batch: Batch): WeightHessian {
       });
     },
     dispose(): void {
+      if (gW.length === 0) return;
       for (const g of gW) g?.dispose();
       gW = [];
+      restoreBuffers();
     },
   };
 }
