@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { DataLoader } from '../../src/data/index.js';
 import type { SearchConfig } from '../../src/nas/config.js';
+import { loadCheckpoint } from '../../src/nas/checkpoint.js';
 import { openSearchData } from '../../src/nas/search-data.js';
 import { epochsOf, search, stepsOf, tinyConfig } from './search-harness.js';
 
@@ -26,12 +27,33 @@ async function assertResumesBitForBit(cfg: SearchConfig, stopAfterSteps: number)
 
 describe('iDARTS and Single-DARTS searches', () => {
   test('idartsSearchesResumeBitForBit', async () => {
-    const cfg = tinyConfig({ space: 'nb201', method: 'idarts', layers: 1, epochs: 2, trainLimit: 128, innerSteps: 2 });
+    const cfg = tinyConfig({ space: 'nb201', method: 'idarts', layers: 1, epochs: 2, trainLimit: 64, innerSteps: 2 });
     const whole = await assertResumesBitForBit(cfg, 3);
     const [first] = stepsOf(whole.events);
     // T = 2 inner weight steps per step, each on a batch of 16.
     assert.equal(first!.trainCount, 32);
     assert.ok(Number.isFinite(first!.validLoss!));
+  });
+
+  test('aNonFiniteIdartsValidationLossStopsWithAClearErrorAndKeepsTheLastCheckpoint', async () => {
+    const cfg = tinyConfig({ space: 'nb201', method: 'idarts', layers: 1, epochs: 2, trainLimit: 64, innerSteps: 1 });
+    const data = await openSearchData(cfg);
+    // From the second epoch on the validation images are NaN: the hypergradient's first loss is NaN.
+    const valid = data.valid!;
+    let calls = 0;
+    data.valid = {
+      stepsPerEpoch: valid.stepsPerEpoch,
+      state: () => valid.state(),
+      restore: (st) => valid.restore(st),
+      next: () => {
+        const b = valid.next();
+        return ++calls > data.train.stepsPerEpoch ? { x: b.x.mul(Number.NaN), y: b.y } : b;
+      },
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'dnas-methods-'));
+    await assert.rejects(search(cfg, { dir, data }), /^Error: validation loss became NaN: the search diverged/);
+    const ckpt = loadCheckpoint<{ epoch: number; step: number }>(dir);
+    assert.deepEqual([ckpt.state.epoch, ckpt.state.step], [1, 0]);
   });
 
   test('singleDartsSearchesResumeBitForBit', async () => {
