@@ -6,7 +6,7 @@ import { exactMixedHvp, weightHessian, weightHvp } from '../../../src/nas/update
 import { hypergradientFrom, implicit, neumannSeries, validationGradients } from '../../../src/nas/update/implicit.js';
 import * as torch from '../../../src/torch/index.js';
 import type { Tensor } from '../../../src/torch/index.js';
-import { tinyClassifierContext, tinyContext } from './tiny-supernet.js';
+import { tinyClassifierContext } from './tiny-supernet.js';
 
 const flat = (ts: Tensor[]) => ts.flatMap((t) => Array.from(t.data() as Float64Array));
 const norm = (a: number[]) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
@@ -47,7 +47,7 @@ function solve(A: number[][], b: number[]): number[] {
 
 describe('iDARTS implicit update', () => {
   test('weightHessianVectorProductMatchesFiniteDifferencesOfTheGradientAndIsSymmetric', () => {
-    const ctx = tinyContext();
+    const ctx = tinyClassifierContext({ allWeights: true });
     const W = ctx.weights;
     const u = W.map((p) => torch.keep(torch.randnLike(p)));
     const raw = W.map((p) => torch.randnLike(p));
@@ -138,7 +138,7 @@ describe('iDARTS implicit update', () => {
     // g1 − η·∇²α,w L_train(w)·v0: the same expression when g1 and v0 are taken at w' and the
     // Hessian at w on the same batch. So: take them at w', go back to w, apply the formula.
     for (const hessian of ['exact', 'finite-difference'] as const) {
-      const ctx = tinyContext();
+      const ctx = tinyClassifierContext({ allWeights: true });
       ctx.momentum = 0;
       ctx.weightDecay = 0;
       const validBatch = ctx.nextValidBatch();

@@ -46,14 +46,15 @@ export function validLoss(ctx: StepContext): number {
  * enough to form the weight Hessian densely, convex in those weights, and well enough conditioned
  * (κ ≈ 26 on its range) for a Neumann series of a few hundred terms to converge.
  */
-export function tinyClassifierContext(opts: { batch?: number } = {}): StepContext {
+export function tinyClassifierContext(opts: { batch?: number; allWeights?: boolean } = {}): StepContext {
   torch.manualSeed(11);
   const mixing = softmaxMixing();
   const net = new Nb201Supernet({ inChannels: 3, numClasses: 3, initChannels: 1, layers: 1 }, mixing).to('float64');
   const arch = createArchParams(nb201Space, mixing, { dtype: 'float64' });
   torch.noGrad(() => Object.values(arch).forEach((a) => a.normal_(0, 0.5)));
   const archParams = archList(arch);
-  const weights = [net.classifier.weight];
+  // With allWeights, every weight of the network (a cheaper stand-in for the DARTS tiny supernet).
+  const weights = opts.allWeights ? net.parameters() : [net.classifier.weight];
   const n = opts.batch ?? 32;
   const batch = () => ({ x: torch.keep(torch.randn([n, 3, 8, 8], { dtype: 'float64' })), y: torch.keep(torch.randint(0, 3, [n])) });
   const trainBatch = batch();
