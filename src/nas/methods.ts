@@ -78,16 +78,6 @@ export const METHODS: Record<string, MethodPreset> = {
     description: 'DARTS (Liu et al. 2019): softmax relaxation, bi-level first (--order 1) or second (--order 2) order updates',
     spaces: { darts: DARTS_CNN, nb201: DARTS_NB201 },
   },
-  idarts: {
-    name: 'idarts',
-    description: 'iDARTS (Zhang et al. 2021): T inner weight steps, then the implicit hypergradient with a K-term Neumann series of exact Hessian-vector products',
-    spaces: { darts: { ...DARTS_CNN, ...IDARTS }, nb201: IDARTS_NB201 },
-  },
-  'single-darts': {
-    name: 'single-darts',
-    description: 'Single-DARTS (Hou et al. 2021): weights and α step together on the same training batch, no train/validation split',
-    spaces: { darts: { ...DARTS_CNN, ...SINGLE_DARTS }, nb201: { ...DARTS_NB201, ...SINGLE_DARTS } },
-  },
   'pc-darts': {
     name: 'pc-darts',
     description: 'PC-DARTS (Xu et al. 2020): DARTS on 1/K of the channels (K=4) with edge normalisation β, 15 warm-up epochs',
@@ -98,6 +88,16 @@ export const METHODS: Record<string, MethodPreset> = {
     name: 'gdas',
     description: 'GDAS (Dong & Yang 2019): one Gumbel-sampled op per edge per phase (hard, straight-through), τ 10 → 0.1',
     spaces: { darts: { ...GDAS, batchSize: 256, derive: 'darts-top2' }, nb201: { ...GDAS, batchSize: 64, derive: 'argmax' } },
+  },
+  idarts: {
+    name: 'idarts',
+    description: 'iDARTS (Zhang et al. 2021): T inner weight steps, then the implicit hypergradient with a K-term Neumann series of exact Hessian-vector products',
+    spaces: { darts: { ...DARTS_CNN, ...IDARTS }, nb201: IDARTS_NB201 },
+  },
+  'single-darts': {
+    name: 'single-darts',
+    description: 'Single-DARTS (Hou et al. 2021): weights and α step together on the same training batch, no train/validation split',
+    spaces: { darts: { ...DARTS_CNN, ...SINGLE_DARTS }, nb201: { ...DARTS_NB201, ...SINGLE_DARTS } },
   },
 };
 
