@@ -66,6 +66,9 @@ if (arg) {
     { space: 'darts', method: 'darts', order: 2, batch: 64, channelsLast: true, steps, checkpointCells: 2 },
     { space: 'darts', method: 'gdas', order: 1, batch: 64, channelsLast: true, steps },
     { space: 'darts', method: 'pc-darts', order: 1, batch: 256, channelsLast: true, steps },
+    // iDARTS: T = 5 weight steps, the validation gradients, K = 2 Hessian products and the finite difference per step.
+    { space: 'darts', method: 'idarts', order: 1, batch: 64, channelsLast: true, steps },
+    { space: 'darts', method: 'single-darts', order: 1, batch: 64, channelsLast: true, steps },
     { space: 'nb201', method: 'darts', order: 1, batch: 64, channelsLast: true, steps },
   ];
   for (const c of cases) {

@@ -30,6 +30,11 @@ export const BASE_CONFIG = {
   earlyStop: 'off',
   earlyStopWindow: 5,
   earlyStopThreshold: 1.3,
+  // iDARTS' settings, unused by other update rules; the DARTS-space values of the paper's code, so
+  // `--update implicit` with another method's preset gets them too (the idarts presets set their own).
+  innerSteps: 5,
+  neumannK: 2,
+  idartsReferenceRestore: false,
 } satisfies Partial<SearchConfig>;
 
 /** `--preset quick`: a small search on a subset, for a first look in a few minutes on 2 cores. */
@@ -52,7 +57,13 @@ export function resolveSearchConfig(overrides: SearchOverrides = {}): SearchConf
   const quick = preset === 'quick' ? { ...QUICK_PRESET, warmupEpochs: Math.min(settings.warmupEpochs, 1) } : {};
   const { initChannels, layers, ops, primitives, derive } = space.defaults;
   const defined = Object.fromEntries(Object.entries(explicit).filter(([, v]) => v !== undefined));
-  return parseSearchConfig({ ...BASE_CONFIG, space: spaceName, method: method.name, initChannels, layers, ops, primitives: [primitives], derive, ...settings, ...quick, ...defined });
+  // A single-level update has no validation data: every training image trains w and α alike.
+  const singleLevel = (explicit.update ?? settings.update) === 'single-level';
+  if (singleLevel && explicit.trainPortion !== undefined) {
+    throw new Error(`--train-portion: the single-level update trains the weights and α on the whole training set (no split); leave --train-portion out`);
+  }
+  const portion = singleLevel ? { trainPortion: 1 } : {};
+  return parseSearchConfig({ ...BASE_CONFIG, space: spaceName, method: method.name, initChannels, layers, ops, primitives: [primitives], derive, ...settings, ...portion, ...quick, ...defined });
 }
 
 /** Validates a config object (also one read back from config.json); errors name the flag, in one line. */
@@ -70,6 +81,12 @@ export function parseSearchConfig(raw: unknown): SearchConfig {
   getSpaceDefinition(cfg.space);
   cfg.primitives = resolvePrimitives(cfg.primitives, getOpTable(cfg.ops));
   if (cfg.lrMin > cfg.lr) throw new Error(`invalid configuration: --lr-min (${cfg.lrMin}) must not exceed --lr (${cfg.lr})`);
+  if (cfg.update === 'single-level' && cfg.trainPortion !== 1) {
+    throw new Error(`invalid configuration: --train-portion ${cfg.trainPortion} with --update single-level: it trains the weights and α on the whole training set, so the portion must be 1`);
+  }
+  if (cfg.update !== 'single-level' && cfg.trainPortion === 1) {
+    throw new Error(`invalid configuration: --train-portion 1 leaves no validation data for --update ${cfg.update}; use a share below 1 (DARTS: 0.5)`);
+  }
   if (cfg.partialChannels > 1 && cfg.initChannels % cfg.partialChannels !== 0) {
     throw new Error(`invalid configuration: --partial-channels ${cfg.partialChannels} does not divide --init-channels ${cfg.initChannels}; PC-DARTS sends C/K channels through each edge`);
   }

@@ -25,7 +25,8 @@ export interface SearchData {
   numClasses: number;
   imageSize: number;
   train: BatchStream;
-  valid: BatchStream;
+  /** Null when the update rule trains α on the training stream too (trainPortion 1). */
+  valid: BatchStream | null;
   /**
    * Fixed validation batches for the per-epoch diagnostics (the Hessian eigenvalue), drawn once and
    * apart from `valid`, so measuring does not change what the search sees.
@@ -147,7 +148,7 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
     optimizerFromTensors(archOptimizer, ckpt.state.archOptimizer, unprefixed('aopt', ckpt.tensors));
     scheduler.loadStateDict(ckpt.state.scheduler as never);
     data.train.restore(ckpt.state.train);
-    data.valid.restore(ckpt.state.valid);
+    data.valid?.restore(ckpt.state.valid);
     torch.setRngState(ckpt.tensors['rng.cpu']!);
     io.truncateLog(ckpt.state.logBytes);
     startEpoch = ckpt.state.epoch;
@@ -178,7 +179,7 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
         weightOptimizer: w.meta,
         archOptimizer: a.meta,
         train: data.train.state(),
-        valid: data.valid.state(),
+        valid: data.valid?.state() ?? null,
         epochTotals: totals,
         weightGradSeen,
         history,
@@ -214,7 +215,10 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
       const stats = torch.tidy(() => {
         const ctx = createStepContext(parts, {
           trainBatch: data.train.next(),
-          nextValidBatch: () => data.valid.next(),
+          nextValidBatch: () => {
+            if (!data.valid) throw new Error(`--update ${cfg.update} asked for a validation batch, but --train-portion 1 left no validation data`);
+            return data.valid.next();
+          },
           nextTrainBatch: () => data.train.next(),
           progress: progressAt(epoch, cfg.epochs, step, stepsPerEpoch),
           lr,

@@ -82,7 +82,7 @@ export const SEARCH_SETTINGS = {
   batchSize: int('batch-size', 'batch size of both the weight and the architecture step', { min: 2 }),
   seed: int('seed', 'random seed', { min: 0 }),
   device: { kind: 'string', schema: z.string().regex(/^(cpu|cuda(:\d+)?)$/, "expected 'cpu', 'cuda' or 'cuda:N'"), flag: 'device', help: "'cpu' or 'cuda'", placeholder: '<device>' } satisfies Setting<string>,
-  trainPortion: float('train-portion', 'share of the training set that trains the weights; the rest trains the architecture', { min: 0, max: 1, exclusiveMin: true }),
+  trainPortion: float('train-portion', 'share of the training set that trains the weights; the rest trains the architecture (1 = no split: single-level updates train both on every image)', { min: 0, max: 1, exclusiveMin: true }),
   // Mixing: how an edge combines its ops from α (sampler, partial channels, edge normalisation).
   mixing: choice('mixing', ['softmax', 'gdas'], "sampler: 'softmax' (DARTS' weighted sum) or 'gdas' (hard Gumbel-softmax, one op per edge, straight-through)"),
   partialChannels: int('partial-channels', 'PC-DARTS K: 1/K of the channels go through the mixed op, the rest bypass it (1 = off)', { min: 1 }),
@@ -90,10 +90,21 @@ export const SEARCH_SETTINGS = {
   tauMax: float('tau-max', 'Gumbel temperature at the first epoch (falls linearly to --tau-min)', { min: 0, exclusiveMin: true }),
   tauMin: float('tau-min', 'Gumbel temperature at the last epoch', { min: 0, exclusiveMin: true }),
   // Update: how weights and architecture learn.
-  update: choice('update', ['bilevel'], "architecture update rule: 'bilevel' (DARTS: α on a validation batch, w on a training batch)"),
+  update: choice(
+    'update',
+    ['bilevel', 'implicit', 'single-level'],
+    "architecture update rule: 'bilevel' (DARTS: α on a validation batch, w on a training batch), 'implicit' (iDARTS: --inner-steps weight steps, then a Neumann-series implicit hypergradient), 'single-level' (Single-DARTS: w and α from one training batch, no split; its presets use DARTS' hyperparameters per space, the paper's code being unavailable)",
+  ),
   order: { kind: 'choice', schema: z.union([z.literal(1), z.literal(2)], { error: 'expected one of 1, 2' }), flag: 'order', help: 'bi-level approximation: 1 (first order) or 2 (second order, unrolled)', choices: ['1', '2'], placeholder: '<n>' } satisfies Setting<1 | 2>,
   hessian: choice('hessian', ['finite-difference', 'exact'], "second order's mixed Hessian-vector product: 'finite-difference' (the paper) or 'exact' (double backward)"),
   stepOrder: choice('step-order', ['arch-first', 'weights-first'], "'arch-first' (quark0/darts) or 'weights-first' (AutoDL-Projects)"),
+  innerSteps: int(
+    'inner-steps',
+    "iDARTS T: weight steps on fresh training batches before each architecture step (they are the weight training). Presets: 5 on the DARTS space (architect_hess.py); on NAS-Bench-201, 4 (the notebook's loop) with the recipe its logged config prints (its DARTS_wlr0p01.config file is missing): SGD lr 0.01 → 0.001 cosine, Nesterov, momentum 0.9, wd 5e-4, batch 64, 30 epochs",
+    { min: 1 },
+  ),
+  neumannK: int('neumann-k', 'iDARTS K: Neumann terms beyond the first in H⁻¹ ≈ η Σ_{k=0..K} (I − ηH)^k (2 = the paper; 0 = the one-step unrolled form)', { min: 0 }),
+  idartsReferenceRestore: bool('idarts-reference-restore', "iDARTS: leave the weights shifted by −R·(v1+…+vK) after the finite difference, as the reference's restore does (default: restore exactly)"),
   warmupEpochs: int('warmup-epochs', 'epochs of weight-only training before the architecture starts to learn', { min: 0 }),
   // Derivation: how the genotype is read off.
   derive: choice('derive', ['darts-top2', 'top2-pairs', 'argmax'], "'darts-top2' (2 strongest edges per node, ranked by α·β when β exists), 'top2-pairs' (AutoDL's GDAS rule on the DARTS space), 'argmax' (per edge, NAS-Bench-201)"),

@@ -5,7 +5,8 @@
 // derivative with finite differences (Eq. 8), or computes it exactly by double backward.
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { applyArchGradients, beginPhase, lossAndGradients, type StepContext, type StepStats, supernetLoss, weightStep } from './common.js';
+import { applyArchGradients, beginPhase, lossAndGradients, type StepContext, type StepStats, weightStep } from './common.js';
+import { exactMixedHvp, finiteDifferenceMixedHvp, finiteDifferenceRadius } from './hessian.js';
 
 /** An update rule: one search step (weights and, outside warm-up, architecture). */
 export interface Update {
@@ -96,7 +97,7 @@ export function unrolledHypergradient(ctx: StepContext, validBatch: { x: Tensor;
       W.forEach((p, i) => p.copy_(saved[i]!));
     });
     // 3. Mixed second derivative ∇²α,w L_train(w, α) · v at the original weights.
-    const hvp = opts.hessian === 'exact' ? exactMixedHvp(ctx, v) : finiteDifferenceMixedHvp(ctx, v, saved, opts.r ?? 1e-2);
+    const hvp = opts.hessian === 'exact' ? exactMixedHvp(ctx, ctx.trainBatch, v) : finiteDifferenceMixedHvp(ctx, ctx.trainBatch, v, finiteDifferenceRadius(opts.r ?? 1e-2, v));
     const grads = torch.tidy(() => dAlpha.map((d, i) => d.sub(hvp[i]!, { alpha: xi })));
     for (const t of [...dAlpha, ...v, ...hvp]) t.dispose();
     return { grads, loss: lossValue, correct: correctValue };
@@ -104,41 +105,6 @@ export function unrolledHypergradient(ctx: StepContext, validBatch: { x: Tensor;
     torch.noGrad(() => W.forEach((p, i) => p.copy_(saved[i]!)));
     for (const t of [...saved, ...savedBuffers]) t.dispose();
   }
-}
-
-/** (∇α L_train(w + εv) − ∇α L_train(w − εv)) / 2ε with ε = r / ‖v‖ (the reference's choice). */
-function finiteDifferenceMixedHvp(ctx: StepContext, v: Tensor[], saved: Tensor[], r: number): Tensor[] {
-  const W = ctx.weights;
-  const norm = torch.tidy(() => torch.stack(v.map((t) => t.norm().reshape([1]))).norm().item());
-  const eps = r / (norm === 0 ? 1 : norm);
-  const gradAt = (sign: 1 | -1): Tensor[] =>
-    torch.tidy(() => {
-      torch.noGrad(() => W.forEach((p, i) => p.copy_(saved[i]!).add_(v[i]!, { alpha: sign * eps })));
-      const r = lossAndGradients(ctx, ctx.trainBatch, { arch: true, weights: false }, 'training');
-      return r.archGrads.map((g, i) => g ?? torch.zerosLike(ctx.archParams[i]!));
-    });
-  const gPlus = gradAt(1);
-  const gMinus = gradAt(-1);
-  torch.noGrad(() => W.forEach((p, i) => p.copy_(saved[i]!)));
-  const out = torch.tidy(() => gPlus.map((g, i) => g.sub(gMinus[i]!).div(2 * eps)));
-  for (const t of [...gPlus, ...gMinus]) t.dispose();
-  return out;
-}
-
-/** ∇α ⟨∇w L_train(w, α), v⟩ by double backward: the exact mixed Hessian-vector product. */
-function exactMixedHvp(ctx: StepContext, v: Tensor[]): Tensor[] {
-  return torch.tidy(() => {
-    const { loss } = supernetLoss(ctx, ctx.trainBatch, true);
-    const gW = torch.autograd.grad([loss], ctx.weights, { createGraph: true, allowUnused: true });
-    let dot: Tensor | null = null;
-    gW.forEach((g, i) => {
-      if (!g) return;
-      const term = g.mul(v[i]!).sum();
-      dot = dot === null ? term : dot.add(term);
-    });
-    if (dot === null) return ctx.archParams.map((p) => torch.zerosLike(p));
-    return torch.autograd.grad([dot], ctx.archParams, { allowUnused: true }).map((g, i) => g ?? torch.zerosLike(ctx.archParams[i]!));
-  });
 }
 
 function secondOrderArchStep(ctx: StepContext, batch: { x: Tensor; y: Tensor }, opts: BilevelOptions): { loss: number; correct: number } {

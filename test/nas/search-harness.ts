@@ -1,0 +1,38 @@
+// Tiny synthetic searches for behaviour tests: one thread, a small supernet, a temporary run
+// directory, events collected, and an optional stop after N steps (a checkpoint, as Ctrl-C writes).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RunDir } from '../../src/cli/run-dir.js';
+import { resolveSearchConfig, type SearchConfig, type SearchOverrides } from '../../src/nas/config.js';
+import { runSearch, type SearchData, type SearchEvent } from '../../src/nas/search.js';
+import { openSearchData } from '../../src/nas/search-data.js';
+
+export function tinyConfig(overrides: SearchOverrides = {}): SearchConfig {
+  return resolveSearchConfig({ dataset: 'synthetic', epochs: 2, batchSize: 16, initChannels: 4, layers: 3, numThreads: 1, seed: 5, trainLimit: 256, ...overrides });
+}
+
+export async function search(cfg: SearchConfig, opts: { resume?: boolean; dir?: string; stopAfterSteps?: number; data?: SearchData } = {}) {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'dnas-search-'));
+  const run = new RunDir(dir);
+  run.create();
+  const events: SearchEvent[] = [];
+  let steps = 0;
+  const result = await runSearch(cfg, {
+    runDir: dir,
+    resume: opts.resume ?? false,
+    data: opts.data ?? (await openSearchData(cfg)),
+    onEvent: (e) => {
+      if (e.type === 'step') steps++;
+      events.push(e);
+      run.log(e);
+    },
+    logBytes: () => run.logBytes(),
+    truncateLog: (b) => run.truncateLog(b),
+    shouldStop: () => opts.stopAfterSteps !== undefined && steps >= opts.stopAfterSteps,
+  });
+  return { result, events, dir };
+}
+
+export const epochsOf = (events: SearchEvent[]) => events.filter((e): e is Extract<SearchEvent, { type: 'epoch' }> => e.type === 'epoch');
+export const stepsOf = (events: SearchEvent[]) => events.filter((e): e is Extract<SearchEvent, { type: 'step' }> => e.type === 'step');
