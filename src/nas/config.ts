@@ -5,8 +5,9 @@
 import { z } from 'zod';
 import { getMethod } from './methods.js';
 import { flagOf, SEARCH_SETTINGS } from './settings.js';
-import { getSpaceDefinition } from './spaces/index.js';
+import { createSpace, getSpaceDefinition } from './spaces/index.js';
 import { getOpTable, resolvePrimitives } from './spaces/op-tables.js';
+import { edgePrimitiveList } from './spaces/rdarts-spaces.js';
 
 type Settings = typeof SEARCH_SETTINGS;
 export type SearchConfig = { -readonly [K in keyof Settings]: z.output<Settings[K]['schema']> };
@@ -22,6 +23,10 @@ export const BASE_CONFIG = {
   channelsLast: true,
   checkpointCells: 0,
   numThreads: 0,
+  // Parts only some methods set (ROME's).
+  topology: 'all-edges',
+  top2Relaxation: 'softmax',
+  romeK: 1,
 } satisfies Partial<SearchConfig>;
 
 /** `--preset quick`: a small search on a subset, for a first look in a few minutes on 2 cores. */
@@ -58,7 +63,9 @@ export function parseSearchConfig(raw: unknown): SearchConfig {
   }
   const cfg = r.data as SearchConfig;
   getSpaceDefinition(cfg.space);
-  cfg.primitives = resolvePrimitives(cfg.primitives, getOpTable(cfg.ops));
+  // A per-edge list (R-DARTS' S1) stays a name in config.json; the space checks it fits.
+  if (edgePrimitiveList(cfg.primitives)) createSpace(cfg.space, { primitives: cfg.primitives, ops: cfg.ops });
+  else cfg.primitives = resolvePrimitives(cfg.primitives, getOpTable(cfg.ops));
   if (cfg.lrMin > cfg.lr) throw new Error(`invalid configuration: --lr-min (${cfg.lrMin}) must not exceed --lr (${cfg.lr})`);
   if (cfg.partialChannels > 1 && cfg.initChannels % cfg.partialChannels !== 0) {
     throw new Error(`invalid configuration: --partial-channels ${cfg.partialChannels} does not divide --init-channels ${cfg.initChannels}; PC-DARTS sends C/K channels through each edge`);

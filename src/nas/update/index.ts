@@ -6,10 +6,12 @@ export interface UpdateSettings {
   order: 1 | 2;
   stepOrder: 'arch-first' | 'weights-first';
   hessian: 'finite-difference' | 'exact';
+  /** ROME's K (gradient accumulation over sub-models); 1 = off. */
+  romeK?: number;
 }
 
 export const UPDATES: Record<string, (s: UpdateSettings) => Update> = {
-  bilevel: (s) => bilevel({ order: s.order, stepOrder: s.stepOrder, hessian: s.hessian }),
+  bilevel: (s) => bilevel({ order: s.order, stepOrder: s.stepOrder, hessian: s.hessian, subModels: s.romeK }),
 };
 
 export function createUpdate(s: UpdateSettings): Update {
@@ -18,7 +20,8 @@ export function createUpdate(s: UpdateSettings): Update {
   return make(s);
 }
 
-export { bilevel, firstOrderArchStep, unrolledHypergradient, type BilevelOptions, type Update } from './bilevel.js';
+export { accumulateSubModels, checkSubModels, type SubModelGradients } from './accumulate.js';
+export { accumulatedArchStep, accumulatedWeightStep, bilevel, firstOrderArchStep, unrolledHypergradient, type BilevelOptions, type Update } from './bilevel.js';
 export {
   applyArchGradients,
   applyWeightGradients,
