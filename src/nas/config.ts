@@ -4,6 +4,7 @@
 // resumed) without the preset tables of the version that ran it.
 import { z } from 'zod';
 import { getMethod } from './methods.js';
+import { TOPOLOGIES } from './mixing/index.js';
 import { flagOf, SEARCH_SETTINGS } from './settings.js';
 import { createSpace, getSpaceDefinition } from './spaces/index.js';
 import { getOpTable, resolvePrimitives } from './spaces/op-tables.js';
@@ -66,6 +67,9 @@ export function parseSearchConfig(raw: unknown): SearchConfig {
   // A per-edge list (R-DARTS' S1) stays a name in config.json; the space checks it fits.
   if (edgePrimitiveList(cfg.primitives)) createSpace(cfg.space, { primitives: cfg.primitives, ops: cfg.ops });
   else cfg.primitives = resolvePrimitives(cfg.primitives, getOpTable(cfg.ops));
+  // A topology sampler must fit the space's cells (ROME's Gumbel-Top2 needs two inputs per node).
+  if (cfg.edgeNorm && cfg.topology !== 'all-edges') throw new Error(`invalid configuration: --edge-norm and --topology ${cfg.topology} both weigh a node's edges by β; choose one`);
+  TOPOLOGIES[cfg.topology]?.(cfg)?.check(createSpace(cfg.space, { primitives: cfg.primitives, ops: cfg.ops }));
   if (cfg.lrMin > cfg.lr) throw new Error(`invalid configuration: --lr-min (${cfg.lrMin}) must not exceed --lr (${cfg.lr})`);
   if (cfg.partialChannels > 1 && cfg.initChannels % cfg.partialChannels !== 0) {
     throw new Error(`invalid configuration: --partial-channels ${cfg.partialChannels} does not divide --init-channels ${cfg.initChannels}; PC-DARTS sends C/K channels through each edge`);

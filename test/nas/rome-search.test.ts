@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { RunDir } from '../../src/cli/run-dir.js';
-import { buildSearch } from '../../src/nas/build.js';
 import { resolveSearchConfig, type SearchConfig, type SearchOverrides } from '../../src/nas/config.js';
 import { DERIVATIONS } from '../../src/nas/derivation.js';
 import { runSearch, type SearchEvent } from '../../src/nas/search.js';
@@ -53,7 +52,8 @@ describe('ROME search', () => {
     const nb = resolveSearchConfig({ method: 'rome', space: 'nb201' });
     assert.equal(nb.topology, 'all-edges');
     assert.equal(nb.derive, 'argmax');
-    assert.throws(() => buildSearch(resolveSearchConfig({ method: 'rome', space: 'nb201', topology: 'gumbel-top2' }), { inChannels: 3, numClasses: 4 }), /^Error: --topology: 'gumbel-top2' draws two distinct inputs per node/);
+    assert.throws(() => resolveSearchConfig({ method: 'rome', space: 'nb201', topology: 'gumbel-top2' }), /^Error: --topology: 'gumbel-top2' draws two distinct inputs per node, but node 1 of the 'nb201' space has 1 incoming edge; use --topology all-edges/);
+    assert.throws(() => resolveSearchConfig({ method: 'rome', edgeNorm: true }), /^Error: invalid configuration: --edge-norm and --topology gumbel-top2 both weigh a node's edges by β; choose one$/);
   });
 
   test('twoEpochsEqualOneEpochResumeAndOneEpochBitForBit', async () => {
