@@ -94,7 +94,7 @@ describe('gradient accumulation over sub-models', () => {
     assert.ok(maxDiff(accumulated.weights, sumWeights) < 1e-12, `∇w = sum of the K passes (max diff ${maxDiff(accumulated.weights, sumWeights)})`);
     // β is among the arch params and gets a gradient.
     assert.deepEqual(Object.keys(parts.arch).sort(), ['alphas_normal', 'alphas_reduce', 'betas_normal', 'betas_reduce']);
-    assert.ok(accumulated.arch.every((g) => g && g.some((v) => v !== 0)));
+    assert.ok(accumulated.arch.every((g) => g?.some((v) => v !== 0)));
     assert.ok(Math.abs(accumulated.loss - passes.losses.reduce((a, b) => a + b, 0) / k) < 1e-14);
   });
 
