@@ -53,7 +53,9 @@ export function resolveSearchConfig(overrides: SearchOverrides = {}): SearchConf
 
 /** Validates a config object (also one read back from config.json); errors name the flag, in one line. */
 export function parseSearchConfig(raw: unknown): SearchConfig {
-  const r = searchConfigSchema.safeParse(raw);
+  // A config.json written before ROME's settings existed ran without them: it resumes as it ran.
+  const withLaterKeys = raw && typeof raw === 'object' && !Array.isArray(raw) ? { topology: 'all-edges', top2Relaxation: 'softmax', romeK: 1, ...raw } : raw;
+  const r = searchConfigSchema.safeParse(withLaterKeys);
   if (!r.success) {
     const issues = r.error.issues.map((i) => {
       const key = String(i.path[0] ?? '');

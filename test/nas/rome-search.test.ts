@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { RunDir } from '../../src/cli/run-dir.js';
-import { resolveSearchConfig, type SearchConfig, type SearchOverrides } from '../../src/nas/config.js';
+import { parseSearchConfig, resolveSearchConfig, type SearchConfig, type SearchOverrides } from '../../src/nas/config.js';
 import { DERIVATIONS } from '../../src/nas/derivation.js';
 import { runSearch, type SearchEvent } from '../../src/nas/search.js';
 import { openSearchData } from '../../src/nas/search-data.js';
@@ -54,6 +54,12 @@ describe('ROME search', () => {
     assert.equal(nb.derive, 'argmax');
     assert.throws(() => resolveSearchConfig({ method: 'rome', space: 'nb201', topology: 'gumbel-top2' }), /^Error: --topology: 'gumbel-top2' draws two distinct inputs per node, but node 1 of the 'nb201' space has 1 incoming edge; use --topology all-edges/);
     assert.throws(() => resolveSearchConfig({ method: 'rome', edgeNorm: true }), /^Error: invalid configuration: --edge-norm and --topology gumbel-top2 both weigh a node's edges by β; choose one$/);
+  });
+
+  test('aConfigWrittenBeforeRomeExistedStillParsesWithoutItsParts', () => {
+    const { topology, top2Relaxation, romeK, ...older } = resolveSearchConfig({ method: 'gdas' });
+    assert.deepEqual([topology, top2Relaxation, romeK], ['all-edges', 'softmax', 1]);
+    assert.deepEqual(parseSearchConfig(older), resolveSearchConfig({ method: 'gdas' }));
   });
 
   test('twoEpochsEqualOneEpochResumeAndOneEpochBitForBit', async () => {
