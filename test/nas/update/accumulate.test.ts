@@ -98,6 +98,47 @@ describe('gradient accumulation over sub-models', () => {
     assert.ok(Math.abs(accumulated.loss - passes.losses.reduce((a, b) => a + b, 0) / k) < 1e-14);
   });
 
+  test('theRomeUpdateStepsAlphaBetaWithTheMeanAndTheWeightsWithTheSum', () => {
+    // Plain SGD without decay or clipping for both, so a step's change is −lr × the gradient it used.
+    const k = 2;
+    const tape = noiseTape();
+    const parts = romeParts({ method: 'rome', romeK: k, archOptimizer: 'sgd', archLr: 1, archWeightDecay: 0, weightDecay: 0, gradClip: 1e12 }, tape.draw);
+    torch.manualSeed(9);
+    const batch = { x: torch.keep(torch.randn([4, 3, 8, 8], { dtype: 'float64' })), y: torch.keep(torch.randint(0, 4, [4])) };
+    const ctx = createStepContext(parts, { trainBatch: batch, nextValidBatch: () => batch, updateArch: true });
+    const snapshot = (ts: Tensor[]) => ts.map((t) => torch.keep(t.detach().clone()));
+    const [arch0, w0] = [snapshot(parts.archParams), snapshot(parts.weights)];
+    torch.tidy(() => parts.update.step(ctx));
+    const [arch1, w1] = [snapshot(parts.archParams), snapshot(parts.weights)];
+    // Replay: the arch step's K passes at (α₀, w₀), then the weight step's K passes at (α₁, w₀).
+    tape.rewind();
+    const restore = (ts: Tensor[], values: Tensor[]) => torch.noGrad(() => ts.forEach((t, i) => t.copy_(values[i]!)));
+    restore(parts.archParams, arch0);
+    restore(parts.weights, w0);
+    const archSum = torch.tidy(() => {
+      const runs = Array.from({ length: k }, () => {
+        beginPhase(ctx, 'arch');
+        return list(lossAndGradients(ctx, batch, { arch: true, weights: false }, 'validation').archGrads);
+      });
+      return runs[0]!.map((g, p) => g!.map((v, j) => (v + runs[1]![p]![j]!) / k));
+    });
+    restore(parts.archParams, arch1);
+    const weightSum = torch.tidy(() => {
+      const runs = Array.from({ length: k }, () => {
+        beginPhase(ctx, 'weights');
+        return list(weightGradients(ctx, batch).weightGrads);
+      });
+      return runs[0]!.map((g, p) => (g || runs[1]![p] ? (g ?? runs[1]![p]!).map((_, j) => (g?.[j] ?? 0) + (runs[1]![p]?.[j] ?? 0)) : null));
+    });
+    const stepOf = (before: Tensor[], after: Tensor[], lr: number) => before.map((b, i) => (after[i]!.sub(b).div(-lr).flatten().tolist() as number[]));
+    const dArch = stepOf(arch0, arch1, 1);
+    const dW = stepOf(w0, w1, 0.05);
+    const worst = (a: number[][], b: (number[] | null)[]) => Math.max(...a.flatMap((row, i) => row.map((v, j) => Math.abs(v - (b[i]?.[j] ?? 0)))));
+    assert.ok(worst(dArch, archSum) < 1e-12, `Δ(α, β) = −mean (max diff ${worst(dArch, archSum)})`);
+    assert.ok(worst(dW, weightSum) < 1e-9, `Δw = −lr·sum (max diff ${worst(dW, weightSum)})`);
+    assert.ok(Math.max(...dArch.flat().map(Math.abs)) > 1e-6 && Math.max(...dW.flat().map(Math.abs)) > 1e-6, 'both steps moved');
+  });
+
   test('oneSubModelIsExactlyOneGdasStepWithTheSameNoise', () => {
     // ROME's op sampling is GDAS': with every edge kept (NAS-Bench-201, or --topology all-edges)
     // and K = 1, ROME's step and GDAS' step (same hyperparameters, same noise) agree bit for bit.
