@@ -14,9 +14,15 @@ export const UPDATES: Record<string, (s: UpdateSettings) => Update> = {
   bilevel: (s) => bilevel({ order: s.order, stepOrder: s.stepOrder, hessian: s.hessian, subModels: s.romeK }),
 };
 
+/** Update rules that accumulate gradients over K sub-models (accumulate.ts); others would ignore --rome-k. */
+export const ACCUMULATING_UPDATES: ReadonlySet<string> = new Set(['bilevel']);
+
 export function createUpdate(s: UpdateSettings): Update {
   const make = UPDATES[s.update];
   if (!make) throw new Error(`--update: unknown update rule '${s.update}' (known: ${Object.keys(UPDATES).join(', ')})`);
+  if ((s.romeK ?? 1) > 1 && !ACCUMULATING_UPDATES.has(s.update)) {
+    throw new Error(`--rome-k: gradient accumulation over sub-models is implemented for --update ${[...ACCUMULATING_UPDATES].join(', ')}, not '${s.update}'; use --rome-k 1`);
+  }
   return make(s);
 }
 
