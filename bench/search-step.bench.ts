@@ -1,6 +1,7 @@
 // One search step (architecture step + weight step) at paper settings on CIFAR-shaped random data:
 // DARTS space, C=16, 8 cells, 10 classes, each method at its paper's batch size. Each configuration
 // runs in its own process so its peak RSS is its own. Prints one JSON line per configuration.
+// DNAS_BENCH_TINY=1 shrinks every case (C=4, 3 cells, batch 4, 8×8 images) to check that it runs.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildSearch, createStepContext } from '../src/nas/build.js';
@@ -24,14 +25,17 @@ function caseName(c: Case): string {
 
 function runCase(c: Case): void {
   torch.manualSeed(0);
+  const tiny = process.env.DNAS_BENCH_TINY === '1';
+  const batchSize = tiny ? 4 : c.batch;
+  const size = tiny ? 8 : 32;
   const cfg = resolveSearchConfig({
-    space: c.space as 'darts' | 'nb201', method: c.method, order: c.order, batchSize: c.batch, channelsLast: c.channelsLast,
-    checkpointCells: c.checkpointCells ?? 0, initChannels: 16, layers: c.space === 'darts' ? 8 : 5, warmupEpochs: 0,
+    space: c.space as 'darts' | 'nb201', method: c.method, order: c.order, batchSize, channelsLast: c.channelsLast,
+    checkpointCells: c.checkpointCells ?? 0, initChannels: tiny ? 4 : 16, layers: tiny ? 3 : c.space === 'darts' ? 8 : 5, warmupEpochs: 0,
   });
   const parts = buildSearch(cfg, { inChannels: 3, numClasses: 10 });
   parts.net.train();
   const fmt = c.channelsLast ? 'channelsLast' : 'contiguous';
-  const batch = () => ({ x: torch.keep(torch.randn([c.batch, 3, 32, 32]).contiguous(fmt)), y: torch.keep(torch.randint(0, 10, [c.batch])) });
+  const batch = () => ({ x: torch.keep(torch.randn([batchSize, 3, size, size]).contiguous(fmt)), y: torch.keep(torch.randint(0, 10, [batchSize])) });
   const trainBatch = batch();
   const validBatch = batch();
   const weightGradSeen = parts.weights.map(() => false);
@@ -48,7 +52,8 @@ function runCase(c: Case): void {
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)]!;
   console.log(JSON.stringify({
-    bench: 'search-step', space: c.space, method: c.method, order: c.order, batch: c.batch, channels_last: c.channelsLast, checkpoint_cells: c.checkpointCells ?? 0,
+    bench: 'search-step', space: c.space, method: c.method, order: c.order, batch: batchSize, channels_last: c.channelsLast, checkpoint_cells: c.checkpointCells ?? 0,
+    ...(cfg.romeK > 1 ? { rome_k: cfg.romeK } : {}), ...(tiny ? { tiny: true } : {}),
     threads: torch.getNumThreads(), steps: times.length, ms_median: Math.round(median), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
   }));
 }
@@ -69,6 +74,8 @@ if (arg) {
     // iDARTS: T = 5 weight steps, the validation gradients, K = 2 Hessian products and the finite difference per step.
     { space: 'darts', method: 'idarts', order: 1, batch: 64, channelsLast: true, steps },
     { space: 'darts', method: 'single-darts', order: 1, batch: 64, channelsLast: true, steps },
+    // ROME: K = 7 single-path sub-models per step (batch 64, as the paper's memory table).
+    { space: 'darts', method: 'rome', order: 1, batch: 64, channelsLast: true, steps },
     { space: 'nb201', method: 'darts', order: 1, batch: 64, channelsLast: true, steps },
   ];
   for (const c of cases) {

@@ -3,7 +3,7 @@
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { alphaName } from './mixing/softmax.js';
-import type { ArchParams, Mixing, SearchSpaceInfo } from './types.js';
+import { type ArchParams, type Mixing, opColumns, type SearchSpaceInfo } from './types.js';
 
 export const ALPHA_INIT_SCALE = 1e-3;
 
@@ -11,7 +11,7 @@ export function createArchParams(space: SearchSpaceInfo, mixing: Mixing, opts: {
   const arch: ArchParams = {};
   for (const t of space.cellTypes) {
     arch[alphaName(t)] = torch.keep(
-      torch.noGrad(() => torch.randn([space.edgesPerCell, space.primitives.length], { device: opts.device, dtype: opts.dtype }).mul_(ALPHA_INIT_SCALE)),
+      torch.noGrad(() => torch.randn([space.edgesPerCell, opColumns(space)], { device: opts.device, dtype: opts.dtype }).mul_(ALPHA_INIT_SCALE)),
     ).requiresGrad_(true);
   }
   for (const [name, t] of Object.entries(mixing.createExtraArchParams(space))) {

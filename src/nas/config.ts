@@ -4,9 +4,11 @@
 // resumed) without the preset tables of the version that ran it.
 import { z } from 'zod';
 import { getMethod } from './methods.js';
+import { TOPOLOGIES } from './mixing/index.js';
 import { flagOf, SEARCH_SETTINGS } from './settings.js';
-import { getSpaceDefinition } from './spaces/index.js';
+import { createSpace, getSpaceDefinition } from './spaces/index.js';
 import { getOpTable, resolvePrimitives } from './spaces/op-tables.js';
+import { edgePrimitiveList } from './spaces/rdarts-spaces.js';
 
 type Settings = typeof SEARCH_SETTINGS;
 export type SearchConfig = { -readonly [K in keyof Settings]: z.output<Settings[K]['schema']> };
@@ -35,6 +37,10 @@ export const BASE_CONFIG = {
   innerSteps: 5,
   neumannK: 2,
   idartsReferenceRestore: false,
+  // Parts only some methods set (ROME's).
+  topology: 'all-edges',
+  top2Relaxation: 'softmax',
+  romeK: 1,
 } satisfies Partial<SearchConfig>;
 
 /** `--preset quick`: a small search on a subset, for a first look in a few minutes on 2 cores. */
@@ -68,7 +74,9 @@ export function resolveSearchConfig(overrides: SearchOverrides = {}): SearchConf
 
 /** Validates a config object (also one read back from config.json); errors name the flag, in one line. */
 export function parseSearchConfig(raw: unknown): SearchConfig {
-  const r = searchConfigSchema.safeParse(raw);
+  // A config.json written before ROME's settings existed ran without them: it resumes as it ran.
+  const withLaterKeys = raw && typeof raw === 'object' && !Array.isArray(raw) ? { topology: 'all-edges', top2Relaxation: 'softmax', romeK: 1, ...raw } : raw;
+  const r = searchConfigSchema.safeParse(withLaterKeys);
   if (!r.success) {
     const issues = r.error.issues.map((i) => {
       const key = String(i.path[0] ?? '');
@@ -79,7 +87,12 @@ export function parseSearchConfig(raw: unknown): SearchConfig {
   }
   const cfg = r.data as SearchConfig;
   getSpaceDefinition(cfg.space);
-  cfg.primitives = resolvePrimitives(cfg.primitives, getOpTable(cfg.ops));
+  // A per-edge list (R-DARTS' S1) stays a name in config.json; the space checks it fits.
+  if (edgePrimitiveList(cfg.primitives)) createSpace(cfg.space, { primitives: cfg.primitives, ops: cfg.ops });
+  else cfg.primitives = resolvePrimitives(cfg.primitives, getOpTable(cfg.ops));
+  // A topology sampler must fit the space's cells (ROME's Gumbel-Top2 needs two inputs per node).
+  if (cfg.edgeNorm && cfg.topology !== 'all-edges') throw new Error(`invalid configuration: --edge-norm and --topology ${cfg.topology} both weigh a node's edges by β; choose one`);
+  TOPOLOGIES[cfg.topology]?.(cfg)?.check(createSpace(cfg.space, { primitives: cfg.primitives, ops: cfg.ops }));
   if (cfg.lrMin > cfg.lr) throw new Error(`invalid configuration: --lr-min (${cfg.lrMin}) must not exceed --lr (${cfg.lr})`);
   if (cfg.update === 'single-level' && cfg.trainPortion !== 1) {
     throw new Error(`invalid configuration: --train-portion ${cfg.trainPortion} with --update single-level: it trains the weights and α on the whole training set, so the portion must be 1`);

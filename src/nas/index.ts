@@ -3,6 +3,7 @@ export * from './types.js';
 export { createArchParams, archList } from './arch.js';
 export * as mixing from './mixing/index.js';
 export { softmaxMixing, composeMixing, createMixing, softmaxSampler, gdasSampler } from './mixing/index.js';
+export { gumbelTop2Sampler } from './mixing/index.js';
 export * from './update/index.js';
 export { METHODS, getMethod, type MethodPreset, type MethodSettings } from './methods.js';
 export { SPACES, createSpace, getSpaceDefinition } from './spaces/index.js';
@@ -11,6 +12,7 @@ export { dartsSpace, createDartsSpace, DartsSupernet } from './spaces/darts-spac
 export { nb201Space, createNb201Space, Nb201Supernet } from './spaces/nb201-space.js';
 export * from './spaces/darts-genotype.js';
 export * from './spaces/nb201-genotype.js';
+export { RDARTS_S1, RDARTS_S2, RDARTS_S3, RDARTS_S4, EDGE_PRIMITIVE_LISTS } from './spaces/rdarts-spaces.js';
 export * from './derive.js';
 export { DERIVATIONS, getDerivation, type Derivation } from './derivation.js';
 export { SEARCH_SETTINGS, flagOf, type Setting } from './settings.js';

@@ -11,7 +11,7 @@ export type MethodSettings = Pick<
   | 'mixing' | 'partialChannels' | 'edgeNorm' | 'tauMax' | 'tauMin'
   | 'update' | 'order' | 'hessian' | 'stepOrder' | 'warmupEpochs' | 'seed'
 > &
-  Partial<Pick<SearchConfig, 'derive' | 'innerSteps' | 'neumannK'>>;
+  Partial<Pick<SearchConfig, 'derive' | 'innerSteps' | 'neumannK' | 'primitives' | 'topology' | 'top2Relaxation' | 'romeK'>>;
 
 export interface MethodPreset {
   readonly name: string;
@@ -72,6 +72,13 @@ const IDARTS_NB201: MethodSettings = { ...DARTS_NB201, ...IDARTS, innerSteps: 4,
 // hyperparameters are DARTS' for each space (the paper builds on DARTS' settings).
 const SINGLE_DARTS = { update: 'single-level', trainPortion: 1 } as const;
 
+// ROME (Wang et al., ICCV 2023, §4.1/§4.3, methods.md §6.4): GDAS-style single-path ops, K = 7
+// sub-models per step, SGD momentum 0.9 lr 0.05, Adam 3e-4 for α and β, 50 epochs, batch 64 (the
+// paper's memory table; the search batch is not stated). τ 10 → 0.1 as GDAS (the paper only says τ
+// decreases). The rest (cosine to 0.001, weight decay, clipping, Adam betas) is DARTS'; architecture
+// step first, as Alg. 1.
+const ROME = { epochs: 50, batchSize: 64, lr: 0.05, momentum: 0.9, archLr: 3e-4, mixing: 'gdas', tauMax: 10, tauMin: 0.1, romeK: 7, stepOrder: 'arch-first' } as const;
+
 export const METHODS: Record<string, MethodPreset> = {
   darts: {
     name: 'darts',
@@ -98,6 +105,16 @@ export const METHODS: Record<string, MethodPreset> = {
     name: 'single-darts',
     description: 'Single-DARTS (Hou et al. 2021): weights and α step together on the same training batch, no train/validation split',
     spaces: { darts: { ...DARTS_CNN, ...SINGLE_DARTS }, nb201: { ...DARTS_NB201, ...SINGLE_DARTS } },
+  },
+  rome: {
+    name: 'rome',
+    description:
+      "ROME (Wang et al. 2023): per node 2 input edges by Gumbel-Top2 over β, one Gumbel-sampled op per edge, K=7 sub-models per step (α,β: mean, w: sum of gradients), DARTS ops without 'none'; on nb201 every edge is kept (nodes have too few inputs), so it is GDAS ops + K-sample accumulation",
+    spaces: {
+      darts: { ...DARTS_CNN, ...ROME, primitives: ['darts-no-none'], topology: 'gumbel-top2', derive: 'rome' },
+      // No reference run: ROME's recipe with AutoDL's NB201 weight-optimizer conventions.
+      nb201: { ...DARTS_NB201, ...ROME, topology: 'all-edges', derive: 'argmax' },
+    },
   },
 };
 

@@ -35,7 +35,16 @@ export interface SearchData {
 }
 
 export type SearchEvent =
-  | { type: 'start'; epochs: number; stepsPerEpoch: number; resumedFrom: { epoch: number; step: number } | null; weights: number; archParams: number }
+  | {
+      type: 'start';
+      epochs: number;
+      stepsPerEpoch: number;
+      resumedFrom: { epoch: number; step: number } | null;
+      weights: number;
+      archParams: number;
+      /** The composed parts and their options (e.g. the mixing's topology sampler), as run. */
+      parts: { mixing: Record<string, unknown>; update: Record<string, unknown> };
+    }
   | ({ type: 'step'; epoch: number; step: number; lr: number; seconds: number } & StepStats)
   | {
       type: 'epoch';
@@ -198,6 +207,7 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
     resumedFrom: io.resume ? { epoch: startEpoch, step: startStep } : null,
     weights: weights.reduce((n, p) => n + p.numel(), 0),
     archParams: archParams.reduce((n, p) => n + p.numel(), 0),
+    parts: { mixing: mixing.description, update: parts.update.description },
   });
 
   const periodic = checkpointSchedule(cfg.checkpointEvery);

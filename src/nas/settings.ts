@@ -66,7 +66,7 @@ export const SEARCH_SETTINGS = {
     kind: 'list',
     schema: z.array(z.string().min(1)).min(1, 'expected a list name or op names'),
     flag: 'primitives',
-    help: "candidate ops: a named list (darts, darts-no-none, nb201, sharp, sharper) or op names separated by commas; the order is α's column order",
+    help: "candidate ops: a named list (darts, darts-no-none, nb201, sharp, sharper; R-DARTS' s1 (a pair of ops per edge, DARTS space only), s2, s3, s4) or op names separated by commas; the order is α's column order",
     placeholder: '<list>',
   } satisfies Setting<string[]>,
   ops: choice('ops', ['darts', 'nb201', 'sharp'], 'op table the primitives are built from (default: the space\'s own; sharp = sharpDARTS\' SharpSepConv ops)'),
@@ -89,6 +89,16 @@ export const SEARCH_SETTINGS = {
   edgeNorm: bool('edge-norm', "PC-DARTS' edge normalisation: per-node softmax weights β on the incoming edges"),
   tauMax: float('tau-max', 'Gumbel temperature at the first epoch (falls linearly to --tau-min)', { min: 0, exclusiveMin: true }),
   tauMin: float('tau-min', 'Gumbel temperature at the last epoch', { min: 0, exclusiveMin: true }),
+  topology: choice(
+    'topology',
+    ['all-edges', 'gumbel-top2'],
+    "which edges of a cell run: 'all-edges', or ROME's 'gumbel-top2' (per node two distinct incoming edges drawn without replacement from softmax(β) per phase; unselected edges are not computed; needs ≥ 2 inputs per node, so ROME keeps every edge on NAS-Bench-201)",
+  ),
+  top2Relaxation: choice(
+    'top2-relaxation',
+    ['softmax', 'successive'],
+    "how gradients reach β through the hard top-2 (straight-through, hard − soft.detach() + soft): 'softmax' uses soft = softmax((log softmax β + g)/τ) over the node's edges (ROME's Eq. 7, the default), 'successive' the relaxed top-2 of two successive softmaxes (soft sums to 2)",
+  ),
   // Update: how weights and architecture learn.
   update: choice(
     'update',
@@ -105,9 +115,10 @@ export const SEARCH_SETTINGS = {
   ),
   neumannK: int('neumann-k', 'iDARTS K: Neumann terms beyond the first in H⁻¹ ≈ η Σ_{k=0..K} (I − ηH)^k (2 = the paper; 0 = the one-step unrolled form)', { min: 0 }),
   idartsReferenceRestore: bool('idarts-reference-restore', "iDARTS: leave the weights shifted by −R·(v1+…+vK) after the finite difference, as the reference's restore does (default: restore exactly)"),
+  romeK: int('rome-k', "ROME's gradient accumulation: sub-models sampled afresh per step; the architecture steps with the mean of their K validation gradients, the weights with the sum of their K training gradients (1 = off)", { min: 1 }),
   warmupEpochs: int('warmup-epochs', 'epochs of weight-only training before the architecture starts to learn', { min: 0 }),
   // Derivation: how the genotype is read off.
-  derive: choice('derive', ['darts-top2', 'top2-pairs', 'argmax'], "'darts-top2' (2 strongest edges per node, ranked by α·β when β exists), 'top2-pairs' (AutoDL's GDAS rule on the DARTS space), 'argmax' (per edge, NAS-Bench-201)"),
+  derive: choice('derive', ['darts-top2', 'top2-pairs', 'rome', 'argmax'], "'darts-top2' (2 strongest edges per node, ranked by α·β when β exists), 'top2-pairs' (AutoDL's GDAS rule on the DARTS space), 'rome' (per node the 2 edges with the largest β, each with its argmax-α op), 'argmax' (per edge, NAS-Bench-201)"),
   // Weight optimizer and its schedule.
   lr: float('lr', 'weight learning rate', { min: 0, exclusiveMin: true }),
   lrMin: float('lr-min', 'final weight learning rate of the schedule', { min: 0 }),

@@ -38,6 +38,12 @@ export interface CellWeights {
   edges?: Tensor;
   active: number[][];
   inactiveAsScalars?: boolean;
+  /**
+   * Per edge, whether it is computed (ROME's sampled topology). An edge marked false is not run at
+   * all: it adds its edge weight (value 0, straight-through) to its node as a scalar, so its β still
+   * receives a gradient while the cell costs what a single path costs. Absent: every edge runs.
+   */
+  activeEdges?: boolean[];
 }
 
 /** One edge's share of CellWeights. */
@@ -87,7 +93,13 @@ export interface Mixing {
 /** The static facts of a search space that mixings, updates and derivations need. */
 export interface SearchSpaceInfo {
   readonly name: string;
+  /** α's column names; with `edgePrimitives`, the union of every edge's ops (for genotypes). */
   readonly primitives: readonly string[];
+  /**
+   * Per cell type, per edge (α row order), the ops of that edge when edges differ (R-DARTS' S1:
+   * two ops per edge, different on every edge); α's columns then follow each edge's own list.
+   */
+  readonly edgePrimitives?: Readonly<Record<string, readonly (readonly string[])[]>>;
   /** Cell types that carry their own arch params, e.g. ['normal', 'reduce'] or ['cell']. */
   readonly cellTypes: readonly string[];
   readonly edgesPerCell: number;
@@ -126,4 +138,18 @@ export interface SearchSpace<G = unknown> extends SearchSpaceInfo {
   formatGenotype(g: G): string;
   genotypeToJSON(g: G): object;
   parseGenotype(text: string): G;
+}
+
+/** Op lists per edge: a single list shared by every edge, or one list per edge (R-DARTS' S1). */
+export type EdgePrimitives = readonly string[] | readonly (readonly string[])[];
+
+/** The ops of every edge of one cell type, one list per edge (α row order). */
+export function cellPrimitives(space: Pick<SearchSpaceInfo, 'primitives' | 'edgePrimitives' | 'edgesPerCell'>, cellType: string): readonly (readonly string[])[] {
+  return space.edgePrimitives?.[cellType] ?? Array.from({ length: space.edgesPerCell }, () => space.primitives);
+}
+
+/** α's column count: ops per edge (equal on every edge, also with per-edge lists). */
+export function opColumns(space: Pick<SearchSpaceInfo, 'primitives' | 'edgePrimitives'>): number {
+  const perEdge = space.edgePrimitives && Object.values(space.edgePrimitives)[0]?.[0];
+  return perEdge ? perEdge.length : space.primitives.length;
 }

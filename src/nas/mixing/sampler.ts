@@ -3,7 +3,7 @@
 // weights are a deterministic function of α and that draw (`opWeights`), so every forward of a phase
 // sees the same sample.
 import type { Tensor } from '../../torch/index.js';
-import type { TrainingProgress } from '../types.js';
+import type { EdgePrimitives, TrainingProgress } from '../types.js';
 
 export interface OpWeights {
   /** [edges × ops] */
@@ -20,12 +20,17 @@ export interface Sampler {
   readonly options: Record<string, unknown>;
   /** The phase's draw for one cell type's α (no graph), or null. */
   draw(alpha: Tensor, progress: TrainingProgress): Tensor | null;
-  opWeights(alpha: Tensor, draw: Tensor | null, progress: TrainingProgress, primitives: readonly string[]): OpWeights;
+  opWeights(alpha: Tensor, draw: Tensor | null, progress: TrainingProgress, primitives: EdgePrimitives): OpWeights;
   scheduleValues(progress: TrainingProgress): Record<string, number>;
 }
 
-/** Per edge, every op index except the named ones (whose output is zero, so skipping them is exact). */
-export function activeOps(primitives: readonly string[], edges: number, skip: readonly string[] = ['none']): number[][] {
-  const row = primitives.map((_, i) => i).filter((i) => !skip.includes(primitives[i]!));
+/**
+ * Per edge, every op index except the named ones (whose output is zero, so skipping them is exact).
+ * `primitives` is one list for every edge or one list per edge (R-DARTS' S1).
+ */
+export function activeOps(primitives: EdgePrimitives, edges: number, skip: readonly string[] = ['none']): number[][] {
+  const rowOf = (ops: readonly string[]) => ops.map((_, i) => i).filter((i) => !skip.includes(ops[i]!));
+  if (primitives.length > 0 && Array.isArray(primitives[0])) return (primitives as readonly (readonly string[])[]).map(rowOf);
+  const row = rowOf(primitives as readonly string[]);
   return Array.from({ length: edges }, () => row);
 }

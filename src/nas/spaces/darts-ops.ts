@@ -88,6 +88,24 @@ export class Zero extends nn.Module {
 }
 
 /**
+ * R-DARTS' 'noise' op (space S4; automl/RobustDARTS src/operations.py NoiseOp): Gaussian noise
+ * N(0, 1), unscaled, of the shape of the input subsampled by the stride (x[:, :, ::s, ::s]). It
+ * ignores the input's values, so no gradient flows back through it; it draws from the global RNG,
+ * so a seeded or resumed run sees the same noise.
+ */
+export class NoiseOp extends nn.Module {
+  constructor(readonly stride: number, readonly mean = 0, readonly std = 1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    const s = this.stride === 1 ? x : x.slice(2, null, null, this.stride).slice(3, null, null, this.stride);
+    const noise = torch.noGrad(() => torch.emptyLike(s).normal_(this.mean, this.std));
+    if (s !== x) s.dispose();
+    return noise;
+  }
+}
+
+/**
  * Halves the resolution without losing every other pixel: two stride-2 1×1 convs, the second on
  * the input shifted by one pixel, concatenated on channels.
  */
@@ -121,6 +139,7 @@ export class FactorizedReduce extends nn.Module implements ExpectsReLUInput {
 /** `pre`: build the op without its leading ReLU (see ExpectsReLUInput). */
 export const DARTS_OPS: Record<string, (c: number, stride: number, affine: boolean, pre: boolean) => nn.Module> = {
   none: (_c, stride) => new Zero(stride),
+  noise: (_c, stride) => new NoiseOp(stride),
   avg_pool_3x3: (_c, stride) => new nn.AvgPool2d(3, { stride, padding: 1, countIncludePad: false }),
   max_pool_3x3: (_c, stride) => new nn.MaxPool2d(3, { stride, padding: 1 }),
   skip_connect: (c, stride, affine, pre) => (stride === 1 ? new nn.Identity() : new FactorizedReduce(c, c, affine, pre)),

@@ -8,7 +8,8 @@ import type { CellWeights, MixedEdgeModule, Mixing, OpFactory, SearchSpace, Supe
 import { accumulate, mixedEdgeOutput } from './cell-sum.js';
 import { FactorizedReduce, ReLUConvBN } from './darts-ops.js';
 import { type DartsGenotype, dartsGenotypeToJSON, formatDartsGenotype, parseDartsGenotype } from './darts-genotype.js';
-import { getOpTable, PRIMITIVE_LISTS, resolvePrimitives } from './op-tables.js';
+import { getOpTable, PRIMITIVE_LISTS, resolveEdgePrimitives, resolvePrimitives } from './op-tables.js';
+import { DARTS_PRIMITIVES } from './darts-genotype.js';
 
 export const DARTS_STEPS = 4;
 export const DARTS_MULTIPLIER = 4;
@@ -36,6 +37,8 @@ export class DartsSearchCell extends nn.Module {
     mixing: Mixing,
     primitives: readonly string[],
     makeOp: OpFactory,
+    /** Per edge, its own ops (R-DARTS' S1); otherwise every edge takes `primitives`. */
+    edgePrimitives?: readonly (readonly string[])[],
   ) {
     super();
     this.preprocess0 = this.registerModule('preprocess0', reductionPrev ? new FactorizedReduce(cPrevPrev, c, false) : new ReLUConvBN(cPrevPrev, c, 1, 1, 0, false));
@@ -44,7 +47,7 @@ export class DartsSearchCell extends nn.Module {
     for (let i = 0; i < steps; i++) {
       for (let j = 0; j < i + 2; j++) {
         const stride = reduction && j < 2 ? 2 : 1;
-        edges.push(mixing.createEdge(primitives, makeOp, c, stride));
+        edges.push(mixing.createEdge(edgePrimitives?.[edges.length] ?? primitives, makeOp, c, stride));
       }
     }
     this.edges = this.registerModule('_ops', new nn.ModuleList(edges));
@@ -90,7 +93,8 @@ export class DartsSupernet extends nn.Module implements Supernet {
     for (let i = 0; i < layers; i++) {
       const reduction = i === Math.floor(layers / 3) || i === Math.floor((2 * layers) / 3);
       if (reduction) cCurr *= 2;
-      cells.push(new DartsSearchCell(steps, multiplier, cPrevPrev, cPrev, cCurr, reduction, reductionPrev, mixing, primitives, makeOp));
+      const perEdge = cell.edgePrimitives?.[reduction ? 'reduce' : 'normal'];
+      cells.push(new DartsSearchCell(steps, multiplier, cPrevPrev, cPrev, cCurr, reduction, reductionPrev, mixing, primitives, makeOp, perEdge));
       reductionPrev = reduction;
       [cPrevPrev, cPrev] = [cPrev, multiplier * cCurr];
     }
@@ -236,23 +240,32 @@ export interface DartsCellOptions {
   makeOp?: OpFactory;
   steps?: number;
   multiplier?: number;
+  /** Per cell type ('normal', 'reduce'), per edge, its own ops (R-DARTS' S1). */
+  edgePrimitives?: Readonly<Record<string, readonly (readonly string[])[]>>;
 }
 
 /** The DARTS cell space over an op table and a primitives list (defaults: DARTS' own). */
 export function createDartsSpace(o: { primitives?: readonly string[]; ops?: string } = {}): SearchSpace<DartsGenotype> {
   const table = getOpTable(o.ops ?? 'darts');
-  const primitives = Object.freeze(resolvePrimitives(o.primitives ?? PRIMITIVE_LISTS.darts!, table));
   const edgeTargets = dartsEdgeTargets();
+  const edgePrimitives = resolveEdgePrimitives(o.primitives ?? [], table, edgeTargets.length);
+  // With per-edge lists, `primitives` is the union of their ops in DARTS' order: the names genotypes use.
+  const primitives = Object.freeze(
+    edgePrimitives
+      ? DARTS_PRIMITIVES.concat(table.known).filter((p, i, all) => all.indexOf(p) === i && Object.values(edgePrimitives).some((rows) => rows.some((r) => r.includes(p))))
+      : resolvePrimitives(o.primitives ?? PRIMITIVE_LISTS.darts!, table),
+  );
   return {
     name: 'darts',
     ops: table.name,
     primitives,
+    ...(edgePrimitives ? { edgePrimitives } : {}),
     cellTypes: ['normal', 'reduce'],
     edgesPerCell: edgeTargets.length,
     edgeTargets,
     topology: 'darts-cell',
     steps: DARTS_STEPS,
-    createSupernet: (opts: SupernetOptions, mixing: Mixing) => new DartsSupernet(opts, mixing, { primitives, makeOp: table.searchOp }),
+    createSupernet: (opts: SupernetOptions, mixing: Mixing) => new DartsSupernet(opts, mixing, { primitives, makeOp: table.searchOp, edgePrimitives }),
     formatGenotype: formatDartsGenotype,
     genotypeToJSON: (g) => dartsGenotypeToJSON(g),
     // A genotype of this space uses its primitives (and 'none' never survives derivation).

@@ -6,6 +6,7 @@ import type { OpFactory } from '../types.js';
 import { createDartsSearchOp, DARTS_OPS } from './darts-ops.js';
 import { DARTS_PRIMITIVES } from './darts-genotype.js';
 import { NB201_OPS } from './nb201-genotype.js';
+import { EDGE_PRIMITIVE_LISTS, RDARTS_S2, RDARTS_S3, RDARTS_S4 } from './rdarts-spaces.js';
 import { createNb201Op } from './nb201-ops.js';
 import { SHARP_OPS, type SharpOpsOptions, sharpOps, sharpSearchOp } from './sharp-ops.js';
 import { PRIMITIVES as SHARP_PRIMITIVES, SHARPER_PRIMITIVES } from './sharp-primitives.js';
@@ -42,6 +43,10 @@ export const PRIMITIVE_LISTS: Record<string, readonly string[]> = {
   // --ops sharp, the 'darts' list is sharpDARTS' DARTS_PRIMITIVES.
   sharp: SHARP_PRIMITIVES,
   sharper: SHARPER_PRIMITIVES,
+  // R-DARTS' reduced spaces (rdarts-spaces.ts); S1, one list per edge, is EDGE_PRIMITIVE_LISTS.s1.
+  s2: RDARTS_S2,
+  s3: RDARTS_S3,
+  s4: RDARTS_S4,
 };
 
 export function getOpTable(name: string): SearchOpTable {
@@ -56,10 +61,13 @@ export function getOpTable(name: string): SearchOpTable {
  */
 export function resolvePrimitives(value: readonly string[], table: SearchOpTable): string[] {
   const named = value.length === 1 ? PRIMITIVE_LISTS[value[0]!] : undefined;
+  if (value.length === 1 && EDGE_PRIMITIVE_LISTS[value[0]!]) {
+    throw new Error(`--primitives: '${value[0]}' gives every edge of a DARTS cell its own ops; only the darts space (--space darts) takes it`);
+  }
   const ops = named ? [...named] : [...value];
   for (const op of ops) {
     if (!table.known.includes(op)) {
-      const hint = value.length === 1 ? `; or a named list: ${Object.keys(PRIMITIVE_LISTS).join(', ')}` : '';
+      const hint = value.length === 1 ? `; or a named list: ${[...Object.keys(PRIMITIVE_LISTS), ...Object.keys(EDGE_PRIMITIVE_LISTS)].join(', ')}` : '';
       throw new Error(`--primitives: unknown op '${op}' for the '${table.name}' op table (known: ${table.known.join(', ')}${hint})`);
     }
   }
@@ -67,4 +75,22 @@ export function resolvePrimitives(value: readonly string[], table: SearchOpTable
   if (dup) throw new Error(`--primitives: op '${dup}' is listed twice`);
   if (ops.length < 2) throw new Error(`--primitives: a search needs at least two candidate ops, got ${ops.length} (${ops.join(', ') || 'none'})`);
   return ops;
+}
+
+/**
+ * Resolves a per-edge list name (R-DARTS' S1) against an op table: every op must be known and every
+ * edge must have the same number of ops (α is [edges × ops]); undefined when `value` names none.
+ */
+export function resolveEdgePrimitives(value: readonly string[], table: SearchOpTable, edges: number): Readonly<Record<string, readonly (readonly string[])[]>> | undefined {
+  const lists = value.length === 1 ? EDGE_PRIMITIVE_LISTS[value[0]!] : undefined;
+  if (!lists) return undefined;
+  for (const [cellType, rows] of Object.entries(lists)) {
+    if (rows.length !== edges) throw new Error(`--primitives: '${value[0]}' lists ${rows.length} edges for the ${cellType} cell, the space has ${edges}`);
+    for (const row of rows) {
+      const unknown = row.find((op) => !table.known.includes(op));
+      if (unknown) throw new Error(`--primitives: '${value[0]}' uses op '${unknown}', which the '${table.name}' op table cannot build (known: ${table.known.join(', ')})`);
+      if (row.length !== rows[0]!.length) throw new Error(`--primitives: '${value[0]}' has edges with different numbers of ops; α needs the same count on every edge`);
+    }
+  }
+  return lists;
 }

@@ -2,10 +2,13 @@
 // a weight step on a training batch. First order uses ∇α L_val(w, α); second order differentiates
 // through one virtual SGD step w' = w − ξ(μ·m + ∇w L_train(w, α) + λw) (the reference's
 // _compute_unrolled_model, momentum and weight decay included) and approximates the mixed second
-// derivative with finite differences (Eq. 8), or computes it exactly by double backward.
+// derivative with finite differences (Eq. 8), or computes it exactly by double backward. With K
+// sub-models (ROME's gradient accumulation, accumulate.ts) each step averages K architecture
+// gradients and sums K weight gradients, each from a fresh sample.
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
-import { applyArchGradients, beginPhase, lossAndGradients, type StepContext, type StepStats, weightStep } from './common.js';
+import { accumulateSubModels, checkSubModels } from './accumulate.js';
+import { applyArchGradients, applyWeightGradients, beginPhase, lossAndGradients, type StepContext, type StepStats, weightGradients } from './common.js';
 import { exactMixedHvp, finiteDifferenceMixedHvp, finiteDifferenceRadius } from './hessian.js';
 
 /** An update rule: one search step (weights and, outside warm-up, architecture). */
@@ -24,32 +27,63 @@ export interface BilevelOptions {
   hessian?: 'finite-difference' | 'exact';
   /** The finite-difference radius numerator r in ε = r / ‖∇w' L_val‖. */
   r?: number;
+  /** ROME's K: sub-models sampled per step, their gradients accumulated (default 1). */
+  subModels?: number;
 }
 
 export function bilevel(opts: BilevelOptions): Update {
   const order = opts.order;
   const stepOrder = opts.stepOrder ?? 'arch-first';
+  const k = checkSubModels(opts.subModels ?? 1);
   return {
-    name: `bilevel-${order === 1 ? 'first' : 'second'}-order`,
-    description: { update: 'bilevel', order, stepOrder, ...(order === 2 ? { hessian: opts.hessian ?? 'finite-difference', r: opts.r ?? 1e-2 } : {}) },
+    name: `bilevel-${order === 1 ? 'first' : 'second'}-order${k > 1 ? `-k${k}` : ''}`,
+    description: { update: 'bilevel', order, stepOrder, subModels: k, ...(order === 2 ? { hessian: opts.hessian ?? 'finite-difference', r: opts.r ?? 1e-2 } : {}) },
     step(ctx: StepContext): StepStats {
       const stats: Partial<StepStats> = {};
       const archStep = () => {
         if (!ctx.updateArch) return;
         beginPhase(ctx, 'arch');
         const batch = ctx.nextValidBatch();
-        const r = order === 1 ? firstOrderArchStep(ctx, batch) : secondOrderArchStep(ctx, batch, opts);
+        const r = k === 1 ? (order === 1 ? firstOrderArchStep(ctx, batch) : secondOrderArchStep(ctx, batch, opts)) : accumulatedArchStep(ctx, batch, k, opts);
         stats.validLoss = r.loss;
         stats.validCorrect = r.correct;
         stats.validCount = batch.y.shape[0];
       };
       if (stepOrder === 'arch-first') archStep();
       beginPhase(ctx, 'weights');
-      const w = weightStep(ctx);
+      const w = accumulatedWeightStep(ctx, k);
       if (stepOrder === 'weights-first') archStep();
       return { ...stats, trainLoss: w.loss, trainCorrect: w.correct, trainCount: ctx.trainBatch.y.shape[0]! };
     },
   };
+}
+
+/** One weight step with the SUM of K sub-models' training gradients (K = 1: the reference's step). */
+export function accumulatedWeightStep(ctx: StepContext, k: number): { loss: number; correct: number } {
+  return torch.tidy(() => {
+    const r = accumulateSubModels(ctx, k, 'weights', 'sum', () => {
+      const g = weightGradients(ctx, ctx.trainBatch);
+      return { grads: g.weightGrads, loss: g.loss, correct: g.correct };
+    });
+    applyWeightGradients(ctx, r.grads);
+    return { loss: r.loss, correct: r.correct };
+  });
+}
+
+/** One architecture step with the MEAN of K sub-models' (first- or second-order) gradients. */
+export function accumulatedArchStep(ctx: StepContext, batch: { x: Tensor; y: Tensor }, k: number, opts: BilevelOptions): { loss: number; correct: number } {
+  return torch.tidy(() => {
+    const r = accumulateSubModels(ctx, k, 'arch', 'mean', () => {
+      if (opts.order === 2) {
+        const u = unrolledHypergradient(ctx, batch, opts);
+        return { grads: u.grads, loss: u.loss, correct: u.correct };
+      }
+      const g = lossAndGradients(ctx, batch, { arch: true, weights: false }, 'validation');
+      return { grads: g.archGrads, loss: g.loss, correct: g.correct };
+    });
+    applyArchGradients(ctx, r.grads);
+    return { loss: r.loss, correct: r.correct };
+  });
 }
 
 /** g = ∇α L_val(w, α); weight gradients are not computed at all. */
