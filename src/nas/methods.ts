@@ -11,7 +11,8 @@ export type MethodSettings = Pick<
   | 'mixing' | 'partialChannels' | 'edgeNorm' | 'tauMax' | 'tauMin'
   | 'update' | 'order' | 'hessian' | 'stepOrder' | 'warmupEpochs' | 'seed'
 > &
-  Partial<Pick<SearchConfig, 'derive'>>;
+  // Optional, so presets that do not use them keep the base defaults (config.ts BASE_CONFIG).
+  Partial<Pick<SearchConfig, 'derive' | 'lrPower' | 'lrWarmupEpochs' | 'maxWDetach' | 'dropPathProb' | 'midChannels' | 'autoaugment' | 'ops' | 'primitives'>>;
 
 export interface MethodPreset {
   readonly name: string;
@@ -61,6 +62,23 @@ const PC_DARTS = { batchSize: 256, lr: 0.1, lrMin: 0, archLr: 6e-4, partialChann
 // weights before architecture; batch 256 on the DARTS space, 64 on NAS-Bench-201.
 const GDAS: MethodSettings = { ...DARTS_NB201, epochs: 250, mixing: 'gdas', tauMax: 10, tauMin: 0.1, stepOrder: 'weights-first' };
 
+// ahundt/sharpDARTS cnn/train_search.py defaults (methods.md §3.6): DARTS' optimizers and split with
+// cosine power annealing (p = 2, 5 warm-up epochs, 0.025 → 1e-4) and scalar (softmax) weighting.
+// Its `--warmup_epochs` warms up the learning rate only: the architecture learns from the first
+// epoch. Its `--drop_path_prob 0.3` is parsed but never read by the search model (model_search's
+// Network and Cell have no drop path), so the search runs without it: 0 here reproduces what the
+// reference computes; `--drop-path-prob 0.3` gives what its flag claims.
+const SHARP_DARTS: MethodSettings = {
+  ...DARTS_CNN,
+  lrMin: 1e-4,
+  lrSchedule: 'cosine-power',
+  lrPower: 2,
+  lrWarmupEpochs: 5,
+  maxWDetach: false,
+  dropPathProb: 0,
+  midChannels: 32,
+};
+
 export const METHODS: Record<string, MethodPreset> = {
   darts: {
     name: 'darts',
@@ -77,6 +95,12 @@ export const METHODS: Record<string, MethodPreset> = {
     name: 'gdas',
     description: 'GDAS (Dong & Yang 2019): one Gumbel-sampled op per edge per phase (hard, straight-through), τ 10 → 0.1',
     spaces: { darts: { ...GDAS, batchSize: 256, derive: 'darts-top2' }, nb201: { ...GDAS, batchSize: 64, derive: 'argmax' } },
+  },
+  sharpdarts: {
+    name: 'sharpdarts',
+    description: "sharpDARTS (Hundt et al. 2019): SharpSepConv ops with flood and choke widths, cosine power annealing; --mixing max-w for Max-W weighting; --space hypercuboid for the differentiable grid search",
+    // The cell space with its op table and 9-op PRIMITIVES; the hypercuboid keeps its own ops and path derivation.
+    spaces: { darts: { ...SHARP_DARTS, ops: 'sharp', primitives: ['sharp'] }, hypercuboid: SHARP_DARTS },
   },
 };
 
