@@ -102,7 +102,7 @@ export const SEARCH_SETTINGS = {
   stepOrder: choice('step-order', ['arch-first', 'weights-first'], "'arch-first' (quark0/darts) or 'weights-first' (AutoDL-Projects)"),
   warmupEpochs: int('warmup-epochs', 'epochs of weight-only training before the architecture starts to learn', { min: 0 }),
   // Derivation: how the genotype is read off.
-  derive: choice('derive', ['darts-top2', 'top2-pairs', 'argmax'], "'darts-top2' (2 strongest edges per node, ranked by α·β when β exists), 'top2-pairs' (AutoDL's GDAS rule on the DARTS space), 'argmax' (per edge, NAS-Bench-201)"),
+  derive: choice('derive', ['darts-top2', 'top2-pairs', 'argmax', 'hypercuboid-paths'], "'darts-top2' (2 strongest edges per node, ranked by α·β when β exists), 'top2-pairs' (AutoDL's GDAS rule on the DARTS space), 'argmax' (per edge, NAS-Bench-201), 'hypercuboid-paths' (longest and greedy paths through the hypercuboid's grid)"),
   // Weight optimizer and its schedule.
   lr: float('lr', 'weight learning rate', { min: 0, exclusiveMin: true }),
   lrMin: float('lr-min', 'final weight learning rate of the schedule', { min: 0 }),
