@@ -82,6 +82,7 @@ describe('sharpDARTS preset', () => {
     oneLine(() => sharp({ space: 'hypercuboid', layers: 7 }), /--layers 7 is odd/);
     oneLine(() => sharp({ steps: 5 }), /--steps 5: the darts space has 4 nodes per cell/);
     oneLine(() => sharp({ space: 'hypercuboid', partialChannels: 2 }), /--partial-channels and --edge-norm act on cell edges/);
+    oneLine(() => sharp({ space: 'hypercuboid', mixing: 'max-w', alwaysApplyOps: false }), /--no-always-apply-ops with --mixing max-w is not supported/);
     // A short run without --lr-warmup-epochs: --preset quick keeps at most one warm-up epoch.
     assert.equal(resolveSearchConfig({ method: 'sharpdarts', preset: 'quick' }).lrWarmupEpochs, 1);
   });
@@ -99,9 +100,13 @@ describe('sharpDARTS preset', () => {
 });
 
 describe('sharpDARTS parameter counts through the config path', () => {
-  test('sharpSpaceSupernetMatchesTheReference', () => {
-    // sharpDARTS model_search.Network(C=16, 10 classes, 8 cells, 4 steps), PRIMITIVES, choke 32.
+  test('cellSpaceSupernetsMatchTheReference', () => {
+    // sharpDARTS model_search.Network(C=16, 10 classes, 8 cells, 4 steps), choke 32 (methods.md §3 rows,
+    // also checked on the space directly in spaces/sharp-ops.test.ts).
     assert.deepEqual(countOf(sharp()), { weights: 5_867_642, alphas: 252 });
+    assert.deepEqual(countOf(sharp({ primitives: ['sharper'] })), { weights: 9_707_002, alphas: 336 });
+    assert.deepEqual(countOf(sharp({ primitives: ['darts'] })), { weights: 2_527_354, alphas: 224 });
+    assert.deepEqual(countOf(sharp({ ops: 'darts', primitives: ['darts'] })), { weights: 1_930_618, alphas: 224 });
   });
 
   test('hypercuboidMatchesTheReferenceMultiChannelNetwork', () => {

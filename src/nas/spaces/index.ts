@@ -22,7 +22,7 @@ export interface SpaceDefinition {
   /** The space's shape and own parts, the base its method presets build on. */
   readonly defaults: { initChannels: number; layers: number; ops: string; primitives: string; derive: 'darts-top2' | 'argmax' | 'hypercuboid-paths'; steps?: number; alwaysApplyOps?: boolean };
   /** Cross-checks of a resolved config against the space; errors name the flag, in one line. */
-  validate?(cfg: { layers: number; steps: number; partialChannels: number; edgeNorm: boolean }): void;
+  validate?(cfg: { layers: number; steps: number; partialChannels: number; edgeNorm: boolean; mixing: string; alwaysApplyOps: boolean }): void;
 }
 
 /** The cell spaces have a fixed node count; --steps shapes the hypercuboid only. */
@@ -50,6 +50,9 @@ export const SPACES: Record<string, SpaceDefinition> = {
     defaults: { initChannels: 16, layers: 8, ops: 'hypercuboid', primitives: 'hypercuboid', derive: 'hypercuboid-paths', steps: 4, alwaysApplyOps: true },
     validate(cfg) {
       if (cfg.layers % 2 !== 0) throw new Error(`invalid configuration: --layers ${cfg.layers} is odd; the hypercuboid needs an even count (each grid layer is a stride-1 and a stride-2 block)`);
+      // The reference skips an op by its softmax weight and then scales the rest by Max-W; the mixing
+      // hands the network Max-W weights only, whose values no longer tell which ops to skip.
+      if (cfg.mixing === 'max-w' && !cfg.alwaysApplyOps) throw new Error('invalid configuration: --no-always-apply-ops with --mixing max-w is not supported on the hypercuboid (the skip rule needs the softmax weights); keep --always-apply-ops');
       if (cfg.partialChannels > 1 || cfg.edgeNorm) throw new Error('invalid configuration: --partial-channels and --edge-norm act on cell edges; the hypercuboid has none (use --partial-channels 1 --edge-norm false)');
     },
   },
