@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { RunDir } from '../../src/cli/run-dir.js';
+import type { DataLoader } from '../../src/data/index.js';
 import { buildSearch } from '../../src/nas/build.js';
 import { resolveSearchConfig, type SearchConfig, type SearchOverrides } from '../../src/nas/config.js';
 import { runSearch, type SearchEvent } from '../../src/nas/search.js';
@@ -85,6 +86,16 @@ describe('sharpDARTS preset', () => {
     oneLine(() => sharp({ space: 'hypercuboid', mixing: 'max-w', alwaysApplyOps: false }), /--no-always-apply-ops with --mixing max-w is not supported/);
     // A short run without --lr-warmup-epochs: --preset quick keeps at most one warm-up epoch.
     assert.equal(resolveSearchConfig({ method: 'sharpdarts', preset: 'quick' }).lrWarmupEpochs, 1);
+  });
+
+  test('autoaugmentReachesBothHalvesOfTheSearchSplit', async () => {
+    const data = await openSearchData(sharp({ dataset: 'synthetic', trainLimit: 32, batchSize: 16, autoaugment: true, autoaugmentPolicy: 'sharpdarts-cifar10' }));
+    for (const loader of [data.train, data.valid] as unknown as DataLoader[]) {
+      assert.equal(loader.opts.augment?.autoaugment, true);
+      assert.equal(loader.opts.augment?.autoaugmentPolicy, 'sharpdarts-cifar10');
+    }
+    const off = await openSearchData(sharp({ dataset: 'synthetic', trainLimit: 32, batchSize: 16 }));
+    assert.equal((off.train as unknown as DataLoader).opts.augment?.autoaugment, false);
   });
 
   test('midChannelsSetsTheChokeWidth', () => {
