@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { RunDir } from '../../src/cli/run-dir.js';
 import type { DataLoader } from '../../src/data/index.js';
 import { buildSearch } from '../../src/nas/build.js';
+import { judgedCellOps } from '../../src/nas/diagnostics/cell-stats.js';
 import { resolveSearchConfig, type SearchConfig, type SearchOverrides } from '../../src/nas/config.js';
 import { runSearch, type SearchEvent } from '../../src/nas/search.js';
 import { openSearchData } from '../../src/nas/search-data.js';
@@ -162,6 +163,9 @@ describe('sharpDARTS searches end to end', () => {
     assert.equal(g.longestPath.at(-1), 'Linear');
     assert.equal(g.greedyBottomUp.at(-1), 'Linear');
     assert.equal(g.weights[1]![0]![1]![0]![1], epoch.archWeights.grid![1]![(1 * 2 + 0) * 2 + 1]);
+    // The report's diagnostics judge the op types along the longest path (one per block).
+    assert.deepEqual(judgedCellOps(result.genotypeJSON), { cell: 'path', ops: g.longestPath.flatMap((n) => (n.includes('_op_type_SharpSepConv') ? ['SharpSepConv'] : n.includes('_op_type_ResizablePool') ? ['ResizablePool'] : [])) });
+    assert.equal(judgedCellOps(result.genotypeJSON).ops.length, 2);
     assert.throws(() => parseHypercuboidGenotype('{"space":"darts"}'), /expected the JSON form with "space": "hypercuboid"/);
   });
 });
