@@ -22,22 +22,24 @@ const countOf = (cfg: SearchConfig) => {
   return { weights: p.weights.reduce((n, t) => n + t.numel(), 0), alphas: p.archParams.reduce((n, t) => n + t.numel(), 0) };
 };
 
-async function search(cfg: SearchConfig) {
-  const dir = mkdtempSync(join(tmpdir(), 'dnas-sharp-'));
+async function search(cfg: SearchConfig, o: { dir?: string; resume?: boolean; stopAfterSteps?: number } = {}) {
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'dnas-sharp-'));
   const run = new RunDir(dir);
   run.create();
   const events: SearchEvent[] = [];
+  let steps = 0;
   const result = await runSearch(cfg, {
     runDir: dir,
-    resume: false,
+    resume: o.resume ?? false,
     data: await openSearchData(cfg),
     onEvent: (e) => {
+      if (e.type === 'step') steps++;
       events.push(e);
       run.log(e);
     },
     logBytes: () => run.logBytes(),
     truncateLog: (b) => run.truncateLog(b),
-    shouldStop: () => false,
+    shouldStop: () => o.stopAfterSteps !== undefined && steps >= o.stopAfterSteps,
   });
   return { result, events, dir };
 }
@@ -167,5 +169,15 @@ describe('sharpDARTS searches end to end', () => {
     assert.deepEqual(judgedCellOps(result.genotypeJSON), { cell: 'path', ops: g.longestPath.flatMap((n) => (n.includes('_op_type_SharpSepConv') ? ['SharpSepConv'] : n.includes('_op_type_ResizablePool') ? ['ResizablePool'] : [])) });
     assert.equal(judgedCellOps(result.genotypeJSON).ops.length, 2);
     assert.throws(() => parseHypercuboidGenotype('{"space":"darts"}'), /expected the JSON form with "space": "hypercuboid"/);
+  });
+
+  test('interruptedHypercuboidSearchResumesToTheSameGrid', async () => {
+    const cfg = sharp({ space: 'hypercuboid', dataset: 'synthetic', trainLimit: 32, epochs: 2, lrWarmupEpochs: 1, batchSize: 16, initChannels: 4, layers: 2, steps: 2, numThreads: 1, mixing: 'max-w' });
+    const whole = await search(cfg);
+    const dir = mkdtempSync(join(tmpdir(), 'dnas-sharp-'));
+    assert.equal((await search(cfg, { dir, stopAfterSteps: 1 })).result.interrupted, true);
+    const resumed = await search(cfg, { dir, resume: true });
+    assert.equal(resumed.result.interrupted, false);
+    assert.deepEqual(resumed.result.genotypeJSON, whole.result.genotypeJSON);
   });
 });
