@@ -1,7 +1,9 @@
 // One search step (architecture step + weight step) at paper settings on CIFAR-shaped random data:
 // DARTS space, C=16, 8 cells, 10 classes, each method at its paper's batch size. Each configuration
 // runs in its own process so its peak RSS is its own. Prints one JSON line per configuration.
-// DNAS_BENCH_TINY=1 shrinks every case (C=4, 3 cells, batch 4, 8×8 images) to check that it runs.
+// sharpDARTS: its cell space (C=16, 8 cells) and its HyperCuboid grid (C=16, 8 layers, 4 widths).
+// DNAS_BENCH_TINY=1 shrinks every case (C=4, 8×8 images, batch 4, the smallest shapes) to check
+// that the cases run, not to measure them.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildSearch, createStepContext } from '../src/nas/build.js';
@@ -23,19 +25,28 @@ function caseName(c: Case): string {
   return `${c.space}-${c.method}-${c.order}${c.checkpointCells ? `-ckpt${c.checkpointCells}` : ''}`;
 }
 
+/** Paper shapes per space, and the smallest ones each space allows (DNAS_BENCH_TINY). */
+const SHAPES: Record<string, { layers: number; steps?: number; tinyLayers: number; tinySteps?: number }> = {
+  darts: { layers: 8, tinyLayers: 3 },
+  nb201: { layers: 5, tinyLayers: 1 },
+  hypercuboid: { layers: 8, steps: 4, tinyLayers: 2, tinySteps: 2 },
+};
+
 function runCase(c: Case): void {
   torch.manualSeed(0);
   const tiny = process.env.DNAS_BENCH_TINY === '1';
+  const shape = SHAPES[c.space]!;
   const batchSize = tiny ? 4 : c.batch;
-  const size = tiny ? 8 : 32;
+  const side = tiny ? 8 : 32;
   const cfg = resolveSearchConfig({
-    space: c.space as 'darts' | 'nb201', method: c.method, order: c.order, batchSize, channelsLast: c.channelsLast,
-    checkpointCells: c.checkpointCells ?? 0, initChannels: tiny ? 4 : 16, layers: tiny ? 3 : c.space === 'darts' ? 8 : 5, warmupEpochs: 0,
+    space: c.space as 'darts' | 'nb201' | 'hypercuboid', method: c.method, order: c.order, batchSize, channelsLast: c.channelsLast,
+    checkpointCells: c.checkpointCells ?? 0, initChannels: tiny ? 4 : 16, layers: tiny ? shape.tinyLayers : shape.layers, warmupEpochs: 0,
+    ...(shape.steps ? { steps: tiny ? shape.tinySteps : shape.steps } : {}),
   });
   const parts = buildSearch(cfg, { inChannels: 3, numClasses: 10 });
   parts.net.train();
   const fmt = c.channelsLast ? 'channelsLast' : 'contiguous';
-  const batch = () => ({ x: torch.keep(torch.randn([batchSize, 3, size, size]).contiguous(fmt)), y: torch.keep(torch.randint(0, 10, [batchSize])) });
+  const batch = () => ({ x: torch.keep(torch.randn([batchSize, 3, side, side]).contiguous(fmt)), y: torch.keep(torch.randint(0, 10, [batchSize])) });
   const trainBatch = batch();
   const validBatch = batch();
   const weightGradSeen = parts.weights.map(() => false);
@@ -77,6 +88,8 @@ if (arg) {
     // ROME: K = 7 single-path sub-models per step (batch 64, as the paper's memory table).
     { space: 'darts', method: 'rome', order: 1, batch: 64, channelsLast: true, steps },
     { space: 'nb201', method: 'darts', order: 1, batch: 64, channelsLast: true, steps },
+    { space: 'darts', method: 'sharpdarts', order: 1, batch: 64, channelsLast: true, steps },
+    { space: 'hypercuboid', method: 'sharpdarts', order: 1, batch: 64, channelsLast: true, steps },
   ];
   for (const c of cases) {
     if (only && caseName(c) !== only) continue;

@@ -1,20 +1,2 @@
-// Drop path (Larsson et al., FractalNet; as quark0/darts utils.drop_path): during training each
-// sample's output of an op is zeroed with probability p and the survivors are scaled by 1/(1−p), so
-// the expected output is unchanged and a cell learns not to rely on any single path.
-import * as torch from '../torch/index.js';
-import type { Tensor } from '../torch/index.js';
-
-/**
- * x/(1−p) · m with one Bernoulli(1−p) draw m per sample (shape N×1×1×1), drawn from torch's
- * generator. Divides before multiplying, as the reference does, so values match it bit for bit.
- * Returns `x` itself when p is 0.
- */
-export function dropPath(x: Tensor, p: number): Tensor {
-  if (!(p >= 0 && p < 1)) throw new Error(`drop path probability must be in [0, 1), got ${p}`);
-  if (p === 0) return x;
-  const keep = 1 - p;
-  return torch.tidy(() => {
-    const mask = torch.bernoulli(torch.zeros([x.shape[0]!, 1, 1, 1], { dtype: x.dtype, device: x.device }), keep);
-    return x.div(keep).mul(mask);
-  });
-}
+// Drop path lives in nn, so the search supernet (src/nas, below eval) applies the same function.
+export { dropPath } from '../nn/drop-path.js';

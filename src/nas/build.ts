@@ -39,7 +39,7 @@ export interface SearchParts {
 
 /** Every part of a search, initialised from the current RNG state (seed first for reproducibility). */
 export function buildSearch(cfg: SearchConfig, data: DataShape, o: { mixing?: Mixing; dtype?: 'float32' | 'float64' } = {}): SearchParts {
-  const space = createSpace(cfg.space, { primitives: cfg.primitives, ops: cfg.ops });
+  const space = createSpace(cfg.space, { primitives: cfg.primitives, ops: cfg.ops, midChannels: cfg.midChannels, initChannels: cfg.initChannels, layers: cfg.layers, steps: cfg.steps, alwaysApplyOps: cfg.alwaysApplyOps });
   const mixing = o.mixing ?? createMixing(cfg);
   const derivation = getDerivation(cfg.derive, space);
   const update = createUpdate(cfg);

@@ -41,6 +41,16 @@ export const BASE_CONFIG = {
   topology: 'all-edges',
   top2Relaxation: 'softmax',
   romeK: 1,
+  autoaugment: false,
+  autoaugmentPolicy: 'cifar10',
+  // sharpDARTS' settings, inert unless their part is chosen; the values are its train_search defaults.
+  midChannels: 32,
+  steps: 4,
+  alwaysApplyOps: false,
+  dropPathProb: 0,
+  lrPower: 2,
+  lrWarmupEpochs: 5,
+  maxWDetach: false,
 } satisfies Partial<SearchConfig>;
 
 /** `--preset quick`: a small search on a subset, for a first look in a few minutes on 2 cores. */
@@ -60,8 +70,9 @@ export function resolveSearchConfig(overrides: SearchOverrides = {}): SearchConf
   if (!settings) throw new Error(`--method: '${method.name}' has no settings for the '${spaceName}' space (it supports: ${Object.keys(method.spaces).join(', ')})`);
   if (preset !== undefined && preset !== 'quick') throw new Error(`--preset: unknown preset '${preset}' (known: quick)`);
   // A quick look keeps at most one warm-up epoch, so the architecture still learns in it.
-  const quick = preset === 'quick' ? { ...QUICK_PRESET, warmupEpochs: Math.min(settings.warmupEpochs, 1) } : {};
-  const { initChannels, layers, ops, primitives, derive } = space.defaults;
+  // The same holds for a learning-rate warm-up (cosine-power), which must end before the run does.
+  const quick = preset === 'quick' ? { ...QUICK_PRESET, warmupEpochs: Math.min(settings.warmupEpochs, 1), lrWarmupEpochs: Math.min(settings.lrWarmupEpochs ?? BASE_CONFIG.lrWarmupEpochs, 1) } : {};
+  const { primitives, ...shape } = space.defaults;
   const defined = Object.fromEntries(Object.entries(explicit).filter(([, v]) => v !== undefined));
   // A single-level update has no validation data: every training image trains w and α alike.
   const singleLevel = (explicit.update ?? settings.update) === 'single-level';
@@ -69,7 +80,7 @@ export function resolveSearchConfig(overrides: SearchOverrides = {}): SearchConf
     throw new Error(`--train-portion: the single-level update trains the weights and α on the whole training set (no split); leave --train-portion out`);
   }
   const portion = singleLevel ? { trainPortion: 1 } : {};
-  return parseSearchConfig({ ...BASE_CONFIG, space: spaceName, method: method.name, initChannels, layers, ops, primitives: [primitives], derive, ...settings, ...portion, ...quick, ...defined });
+  return parseSearchConfig({ ...BASE_CONFIG, space: spaceName, method: method.name, ...shape, primitives: [primitives], ...settings, ...portion, ...quick, ...defined });
 }
 
 /** Validates a config object (also one read back from config.json); errors name the flag, in one line. */
@@ -86,13 +97,18 @@ export function parseSearchConfig(raw: unknown): SearchConfig {
     throw new Error(`invalid configuration: ${issues.join('; ')}`);
   }
   const cfg = r.data as SearchConfig;
-  getSpaceDefinition(cfg.space);
+  const space = getSpaceDefinition(cfg.space);
   // A per-edge list (R-DARTS' S1) stays a name in config.json; the space checks it fits.
   if (edgePrimitiveList(cfg.primitives)) createSpace(cfg.space, { primitives: cfg.primitives, ops: cfg.ops });
   else cfg.primitives = resolvePrimitives(cfg.primitives, getOpTable(cfg.ops));
+  space.validate?.(cfg);
   // A topology sampler must fit the space's cells (ROME's Gumbel-Top2 needs two inputs per node).
   if (cfg.edgeNorm && cfg.topology !== 'all-edges') throw new Error(`invalid configuration: --edge-norm and --topology ${cfg.topology} both weigh a node's edges by β; choose one`);
   TOPOLOGIES[cfg.topology]?.(cfg)?.check(createSpace(cfg.space, { primitives: cfg.primitives, ops: cfg.ops }));
+  if (cfg.lrSchedule === 'cosine-power' && cfg.lrWarmupEpochs >= cfg.epochs) {
+    throw new Error(`invalid configuration: --lr-warmup-epochs ${cfg.lrWarmupEpochs} leaves no epoch of a ${cfg.epochs}-epoch run to anneal; use fewer warm-up epochs or more --epochs`);
+  }
+  if (cfg.dropPathProb >= 1) throw new Error(`invalid configuration: --drop-path-prob must be below 1 (1 drops every path), got ${cfg.dropPathProb}`);
   if (cfg.lrMin > cfg.lr) throw new Error(`invalid configuration: --lr-min (${cfg.lrMin}) must not exceed --lr (${cfg.lr})`);
   if (cfg.update === 'single-level' && cfg.trainPortion !== 1) {
     throw new Error(`invalid configuration: --train-portion ${cfg.trainPortion} with --update single-level: it trains the weights and α on the whole training set, so the portion must be 1`);

@@ -3,6 +3,7 @@
 // each edge's argmax); each rule states which cell topology it applies to.
 import { deriveDartsCell, deriveNb201, deriveRomeCell, deriveTopTwoPairsCell, type WeightMatrix } from './derive.js';
 import type { DartsGenotype } from './spaces/darts-genotype.js';
+import { deriveHypercuboidPaths, weightGridFromRows } from './spaces/hypercuboid-genotype.js';
 import type { DerivationWeights, SearchSpaceInfo } from './types.js';
 
 export interface Derivation {
@@ -70,6 +71,15 @@ export const DERIVATIONS: Record<string, Derivation> = {
     description: "NAS-Bench-201: every edge keeps its argmax op ('none' included)",
     topology: 'nb201-cell',
     derive: (space, w) => deriveNb201(edgeScaled(w.cell!), space.primitives),
+  },
+  'hypercuboid-paths': {
+    name: 'hypercuboid-paths',
+    description: "sharpDARTS' grid search: the longest path through the weighted grid and the greedy top-down and bottom-up paths, with the whole weight grid",
+    topology: 'hypercuboid',
+    derive: (space, w) => {
+      if (!space.grid) throw new Error(`--derive hypercuboid-paths: the '${space.name}' space has no grid`);
+      return deriveHypercuboidPaths(space.grid, weightGridFromRows(w.grid!.ops, space.grid));
+    },
   },
 };
 

@@ -10,6 +10,9 @@ export interface WeightOptimizerSettings {
   weightDecay: number;
   nesterov: boolean;
   epochs: number;
+  /** cosine-power only (absent: sharpDARTS' p = 2, 5 warm-up epochs). */
+  lrPower?: number;
+  lrWarmupEpochs?: number;
 }
 
 export interface ArchOptimizerSettings {
@@ -28,6 +31,8 @@ export function createWeightOptimizer(weights: Tensor[], s: WeightOptimizerSetti
 export const LR_SCHEDULES: Record<string, (opt: optim.Optimizer, s: WeightOptimizerSettings) => optim.LRScheduler> = {
   cosine: (opt, s) => new optim.CosineAnnealingLR(opt, { tMax: s.epochs, etaMin: s.lrMin }),
   constant: (opt) => new optim.LambdaLR(opt, () => 1),
+  // sharpDARTS (methods.md §3.4): lr falls from --lr to --lr-min along p^(1+cos), after a linear warm-up.
+  'cosine-power': (opt, s) => new optim.CosinePowerAnnealingLR(opt, { epochs: s.epochs, minLr: s.lrMin, exponentOrder: s.lrPower ?? 2, warmupEpochs: s.lrWarmupEpochs ?? 5 }),
 };
 
 export function createLrScheduler(opt: optim.Optimizer, s: WeightOptimizerSettings): optim.LRScheduler {

@@ -21,6 +21,9 @@ export async function openSearchData(cfg: SearchConfig): Promise<SearchData> {
     cropPadding: data.defaultCropPadding(h),
     horizontalFlip: true,
     cutout: cfg.cutout,
+    // sharpDARTS' train_search builds both halves of the split with its train transform, AutoAugment included.
+    autoaugment: cfg.autoaugment,
+    autoaugmentPolicy: cfg.autoaugmentPolicy,
     mean: dataset.mean,
     std: dataset.std,
     memoryFormat: cfg.channelsLast ? 'channelsLast' : 'contiguous',

@@ -6,6 +6,7 @@ import type { Tensor } from '../torch/index.js';
 import { buildSearch, createStepContext, deriveGenotype, releaseStepContext } from './build.js';
 import { type Checkpoint, hasCheckpoint, loadCheckpoint, prefixed, saveCheckpoint, unprefixed } from './checkpoint.js';
 import type { SearchConfig } from './config.js';
+import { setDropPathProb } from './mixing/weighted-sum.js';
 import { optimizerFromTensors, optimizerToTensors } from './optimizer-state.js';
 import { type CollapseDiagnostics, checkEarlyStop, collapseDiagnostics, type EarlyStopResult, type EpochMeasurement } from './diagnostics/index.js';
 import { progressAt } from './types.js';
@@ -216,6 +217,8 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
   let lastGenotype = deriveGenotype(parts);
   for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
     const lr = scheduler.getLastLr()[0]!;
+    // Drop path ramps linearly from 0, as quark0/darts' training does (a function of the epoch, so a resume sees the same value).
+    setDropPathProb(net, (cfg.dropPathProb * epoch) / cfg.epochs);
     for (let step = epoch === startEpoch ? startStep : 0; step < stepsPerEpoch; step++) {
       if (io.shouldStop()) {
         checkpoint(epoch, step, 'interrupt');

@@ -61,7 +61,7 @@ const str = (flag: string | undefined, help: string, placeholder = '<name>'): Se
  */
 export const SEARCH_SETTINGS = {
   // What is searched, on what data.
-  space: choice('space', ['darts', 'nb201'], 'search space'),
+  space: choice('space', ['darts', 'nb201', 'hypercuboid'], "search space; 'hypercuboid' is sharpDARTS' differentiable grid search over channel widths (its result is a path, not a cell)"),
   primitives: {
     kind: 'list',
     schema: z.array(z.string().min(1)).min(1, 'expected a list name or op names'),
@@ -69,14 +69,19 @@ export const SEARCH_SETTINGS = {
     help: "candidate ops: a named list (darts, darts-no-none, nb201, sharp, sharper; R-DARTS' s1 (a pair of ops per edge, DARTS space only), s2, s3, s4) or op names separated by commas; the order is α's column order",
     placeholder: '<list>',
   } satisfies Setting<string[]>,
-  ops: choice('ops', ['darts', 'nb201', 'sharp'], 'op table the primitives are built from (default: the space\'s own; sharp = sharpDARTS\' SharpSepConv ops)'),
+  ops: choice('ops', ['darts', 'nb201', 'sharp', 'hypercuboid'], 'op table the primitives are built from (default: the space\'s own; sharp = sharpDARTS\' SharpSepConv ops)'),
   method: str('method', 'method preset: sets every part and hyperparameter below to the paper\'s values'),
   dataset: str('dataset', 'fashion-mnist (embedded default), mnist, cifar10, cifar100, imagefolder, synthetic'),
   dataDir: { kind: 'string', schema: z.string().min(1).optional(), flag: 'data-dir', help: 'folder holding the data set files (cifar-10-batches-bin/, …)', placeholder: '<dir>' } satisfies Setting<string | undefined>,
   trainLimit: int('train-limit', 'use only the first N training images (0 = all)', { min: 0 }),
   // The supernet.
   initChannels: int('init-channels', 'initial channels C', { min: 2 }),
-  layers: int('layers', 'cells (DARTS) or cells per stage (NAS-Bench-201)', { min: 1 }),
+  layers: int('layers', 'cells (DARTS) or cells per stage (NAS-Bench-201); hypercuboid: an even count, 2 per grid layer (stride 1 and stride 2)', { min: 1 }),
+  // sharpDARTS (Hundt et al. 2019): choke width, and the hypercuboid's shape and op skipping.
+  midChannels: int('mid-channels', "middle width of sharpDARTS' choke ops (choke_conv_3x3, dil_choke_conv_3x3) with --ops sharp", { min: 1 }),
+  steps: int('steps', 'hypercuboid: number of channel widths C·2^k (sharpDARTS --layers_in_cells); the cell spaces have a fixed node count', { min: 1 }),
+  alwaysApplyOps: bool('always-apply-ops', 'hypercuboid: compute every op; otherwise ops whose softmax weight is at most 1/n² are skipped, as the reference does by default'),
+  dropPathProb: float('drop-path-prob', 'search-time drop path: each non-identity op output of a supernet edge is zeroed per sample with this probability (ramped linearly over the epochs, as in evaluation); 0 = off', { min: 0 }),
   // The run.
   epochs: int('epochs', 'search epochs', { min: 1 }),
   batchSize: int('batch-size', 'batch size of both the weight and the architecture step', { min: 2 }),
@@ -84,7 +89,8 @@ export const SEARCH_SETTINGS = {
   device: { kind: 'string', schema: z.string().regex(/^(cpu|cuda(:\d+)?)$/, "expected 'cpu', 'cuda' or 'cuda:N'"), flag: 'device', help: "'cpu' or 'cuda'", placeholder: '<device>' } satisfies Setting<string>,
   trainPortion: float('train-portion', 'share of the training set that trains the weights; the rest trains the architecture (1 = no split: single-level updates train both on every image)', { min: 0, max: 1, exclusiveMin: true }),
   // Mixing: how an edge combines its ops from α (sampler, partial channels, edge normalisation).
-  mixing: choice('mixing', ['softmax', 'gdas'], "sampler: 'softmax' (DARTS' weighted sum) or 'gdas' (hard Gumbel-softmax, one op per edge, straight-through)"),
+  mixing: choice('mixing', ['softmax', 'gdas', 'max-w'], "sampler: 'softmax' (DARTS' weighted sum), 'gdas' (hard Gumbel-softmax, one op per edge, straight-through) or 'max-w' (sharpDARTS: 1 − max w + w, the strongest op at weight 1)"),
+  maxWDetach: bool('max-w-detach', "max-w: stop the gradient through max w. Default off, because sharpDARTS' MixedOp lets it flow (only a comment in its hypercuboid says it should not)"),
   partialChannels: int('partial-channels', 'PC-DARTS K: 1/K of the channels go through the mixed op, the rest bypass it (1 = off)', { min: 1 }),
   edgeNorm: bool('edge-norm', "PC-DARTS' edge normalisation: per-node softmax weights β on the incoming edges"),
   tauMax: float('tau-max', 'Gumbel temperature at the first epoch (falls linearly to --tau-min)', { min: 0, exclusiveMin: true }),
@@ -118,11 +124,13 @@ export const SEARCH_SETTINGS = {
   romeK: int('rome-k', "ROME's gradient accumulation: sub-models sampled afresh per step; the architecture steps with the mean of their K validation gradients, the weights with the sum of their K training gradients (1 = off)", { min: 1 }),
   warmupEpochs: int('warmup-epochs', 'epochs of weight-only training before the architecture starts to learn', { min: 0 }),
   // Derivation: how the genotype is read off.
-  derive: choice('derive', ['darts-top2', 'top2-pairs', 'rome', 'argmax'], "'darts-top2' (2 strongest edges per node, ranked by α·β when β exists), 'top2-pairs' (AutoDL's GDAS rule on the DARTS space), 'rome' (per node the 2 edges with the largest β, each with its argmax-α op), 'argmax' (per edge, NAS-Bench-201)"),
+  derive: choice('derive', ['darts-top2', 'top2-pairs', 'rome', 'argmax', 'hypercuboid-paths'], "'darts-top2' (2 strongest edges per node, ranked by α·β when β exists), 'top2-pairs' (AutoDL's GDAS rule on the DARTS space), 'rome' (per node the 2 edges with the largest β, each with its argmax-α op), 'argmax' (per edge, NAS-Bench-201), 'hypercuboid-paths' (longest and greedy paths through the hypercuboid's grid)"),
   // Weight optimizer and its schedule.
   lr: float('lr', 'weight learning rate', { min: 0, exclusiveMin: true }),
   lrMin: float('lr-min', 'final weight learning rate of the schedule', { min: 0 }),
-  lrSchedule: choice('lr-schedule', ['cosine', 'constant'], "weight learning-rate schedule, one value per epoch: 'cosine' (annealed to --lr-min) or 'constant'"),
+  lrSchedule: choice('lr-schedule', ['cosine', 'constant', 'cosine-power'], "weight learning-rate schedule, one value per epoch: 'cosine' (annealed to --lr-min), 'constant' or 'cosine-power' (sharpDARTS' cosine power annealing, --lr-power, --lr-warmup-epochs)"),
+  lrPower: float('lr-power', 'cosine-power: exponent base p (1 = plain cosine; sharpDARTS uses 2)', { min: 1 }),
+  lrWarmupEpochs: int('lr-warmup-epochs', 'cosine-power: epochs of linear learning-rate warm-up before the peak (sharpDARTS: 5); must be fewer than --epochs', { min: 0 }),
   momentum: float('momentum', 'SGD momentum', { min: 0, max: 1 }),
   weightDecay: float('weight-decay', 'weight decay of the weights', { min: 0 }),
   nesterov: bool('nesterov', 'Nesterov momentum for the weights'),
@@ -148,6 +156,8 @@ export const SEARCH_SETTINGS = {
   earlyStopThreshold: float('early-stop-threshold', 'eigen rule: growth ratio of the local mean that stops the search (RobustDARTS: 1.3)', { min: 0, exclusiveMin: true }),
   // Data and compute.
   cutout: int('cutout', 'cutout hole size in pixels (0 = off)', { min: 0 }),
+  autoaugment: bool('autoaugment', "AutoAugment on the search's training batches (both halves of the split, as sharpDARTS' train_search applies its train transform to both)"),
+  autoaugmentPolicy: choice('autoaugment-policy', ['cifar10', 'sharpdarts-cifar10'], "AutoAugment table: 'cifar10' (the paper's 25 sub-policies) or 'sharpdarts-cifar10' (the 95 sharpDARTS' code draws from)"),
   channelsLast: bool('channels-last', 'channels-last (NHWC) activations, 2–5× faster depthwise convs on CPU'),
   checkpointCells: int('checkpoint-cells', 'recompute the first N cells during backward instead of storing them: less memory, more time (DARTS space)', { min: 0 }),
   numThreads: int('threads', 'CPU threads (0 = all cores)', { min: 0 }),

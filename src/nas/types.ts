@@ -5,6 +5,7 @@
 // ops (from an op table), cells, the supernet and the genotype format.
 import type { Module } from '../nn/index.js';
 import type { Tensor } from '../torch/index.js';
+import type { HypercuboidGraphOptions } from './spaces/hypercuboid-paths.js';
 
 /** Architecture parameters by name (alphas_normal, alphas_reduce, betas_normal, …). */
 export type ArchParams = Record<string, Tensor>;
@@ -105,10 +106,15 @@ export interface SearchSpaceInfo {
   readonly edgesPerCell: number;
   /** Target node of each edge (alpha row order), for per-node edge normalisation. */
   readonly edgeTargets: readonly number[];
-  /** Cell shape: DARTS' (2 inputs, intermediate nodes concatenated) or NAS-Bench-201's (one input, last node out). */
-  readonly topology: 'darts-cell' | 'nb201-cell';
-  /** Intermediate nodes per cell. */
+  /**
+   * Cell shape: DARTS' (2 inputs, intermediate nodes concatenated) or NAS-Bench-201's (one input, last
+   * node out); or no cell: sharpDARTS' hypercuboid grid, whose result is a path through the grid.
+   */
+  readonly topology: 'darts-cell' | 'nb201-cell' | 'hypercuboid';
+  /** Intermediate nodes per cell (hypercuboid: the number of channel widths). */
   readonly steps: number;
+  /** The hypercuboid's grid, which its path derivation rebuilds as a graph; absent for cell spaces. */
+  readonly grid?: HypercuboidGraphOptions;
 }
 
 /** A supernet: weights are Module parameters; arch params are held outside and passed as weights. */

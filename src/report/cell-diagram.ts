@@ -43,6 +43,8 @@ export function cellDiagrams(genotypeJSON: unknown, idPrefix: string): CellDiagr
     ];
   }
   if (space === 'nb201') return [nb201Cell(nb201FromJSON(genotypeJSON), `${idPrefix}-cell`)];
+  // sharpDARTS' hypercuboid yields a path through its grid, not a cell: nothing to draw (the genotype line names the path).
+  if (space === 'hypercuboid') return [];
   throw new Error(`cannot draw a genotype of space ${JSON.stringify(space)}; known: darts, nb201`);
 }
 

@@ -8,8 +8,8 @@ import { parseNb201 } from '../spaces/nb201-genotype.js';
 export const PARAMETER_FREE_OPS: readonly string[] = Object.freeze(['none', 'skip_connect', 'max_pool_3x3', 'avg_pool_3x3']);
 
 /** The ops of the cell a collapse is judged on: DARTS' normal cell, or NAS-Bench-201's only cell. */
-export function judgedCellOps(genotypeJSON: unknown): { cell: 'normal' | 'cell'; ops: string[] } {
-  const g = genotypeJSON as { space?: unknown; normal?: unknown; arch?: unknown } | null;
+export function judgedCellOps(genotypeJSON: unknown): { cell: 'normal' | 'cell' | 'path'; ops: string[] } {
+  const g = genotypeJSON as { space?: unknown; normal?: unknown; arch?: unknown; longestPath?: unknown } | null;
   if (g && g.space === 'darts' && Array.isArray(g.normal)) {
     return { cell: 'normal', ops: g.normal.map((gene, i) => {
       const op = Array.isArray(gene) ? gene[0] : undefined;
@@ -19,6 +19,10 @@ export function judgedCellOps(genotypeJSON: unknown): { cell: 'normal' | 'cell';
   }
   if (g && g.space === 'nb201' && typeof g.arch === 'string') {
     return { cell: 'cell', ops: parseNb201(g.arch).flatMap((node) => node.map(([op]) => op)) };
+  }
+  // sharpDARTS' hypercuboid: the op types on its longest path (its op nodes end in _op_type_<op>_opid_<i>).
+  if (g && g.space === 'hypercuboid' && Array.isArray(g.longestPath)) {
+    return { cell: 'path', ops: g.longestPath.flatMap((n) => /_op_type_(\w+?)_opid_\d+$/.exec(String(n))?.slice(1, 2) ?? []) };
   }
   throw new Error(`genotype JSON must be {"space":"darts","normal":[...],...} or {"space":"nb201","arch":"|...|"}, got ${JSON.stringify(genotypeJSON)?.slice(0, 80)}`);
 }

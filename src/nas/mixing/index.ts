@@ -3,6 +3,7 @@ import type { Mixing } from '../types.js';
 import { composeMixing } from './compose.js';
 import { gdasSampler } from './gdas.js';
 import { gumbelTop2Sampler, type Top2Relaxation, type TopologySampler } from './gumbel-top2.js';
+import { maxWSampler } from './max-w.js';
 import type { Sampler } from './sampler.js';
 import { softmaxSampler } from './softmax.js';
 
@@ -15,11 +16,14 @@ export interface MixingSettings {
   /** Which edges of a cell run: 'all-edges' (default) or ROME's 'gumbel-top2'. */
   topology?: string;
   top2Relaxation?: Top2Relaxation;
+  /** max-w only (absent: the reference's undetached max). */
+  maxWDetach?: boolean;
 }
 
 export const SAMPLERS: Record<string, (s: MixingSettings) => Sampler> = {
   softmax: () => softmaxSampler(),
   gdas: (s) => gdasSampler({ tauMax: s.tauMax, tauMin: s.tauMin }),
+  'max-w': (s) => maxWSampler({ detachMax: s.maxWDetach ?? false }),
 };
 
 /** Topology samplers by name; 'all-edges' (every edge runs) is the absence of one. */
@@ -39,12 +43,13 @@ export function createMixing(s: MixingSettings): Mixing {
 
 export { composeMixing, type MixingParts } from './compose.js';
 export { softmaxSampler, softmaxRows, alphaName } from './softmax.js';
+export { maxWSampler, type MaxWSamplerOptions } from './max-w.js';
 export { gdasSampler, gdasTau, gumbelNoise, type GdasOptions } from './gdas.js';
 export { gumbelTop2Sampler, gumbelTopTwo, type GumbelTop2Options, type Top2Relaxation, type TopologySampler } from './gumbel-top2.js';
 export { activeOps, type Sampler, type OpWeights } from './sampler.js';
 export { PartialChannelEdge, channelShuffle } from './partial-channels.js';
 export { betaName, createEdgeBetas, edgeWeights, nodeRanges } from './edge-norm.js';
-export { WeightedSumEdge } from './weighted-sum.js';
+export { WeightedSumEdge, setDropPathProb } from './weighted-sum.js';
 
 /** DARTS' mixing: softmax over all ops of every edge. */
 export function softmaxMixing(): Mixing {

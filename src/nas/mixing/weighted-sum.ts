@@ -7,6 +7,12 @@ import { noteOpUsed } from './op-usage.js';
 
 export class WeightedSumEdge extends nn.Module implements MixedEdgeModule {
   readonly ops: nn.ModuleList;
+  /**
+   * Search-time drop path (--drop-path-prob): while training, each non-identity op output is zeroed
+   * per sample with this probability and the rest scaled by 1/(1−p), as quark0/darts' evaluation
+   * cells do; identity is kept so a node always has a path. Set per epoch by setDropPathProb.
+   */
+  dropPathProb = 0;
   constructor(readonly primitives: readonly string[], makeOp: OpFactory, channels: number, readonly stride: number) {
     super();
     this.ops = this.registerModule('_ops', new nn.ModuleList(primitives.map((p) => makeOp(p, channels, stride))));
@@ -22,7 +28,9 @@ export class WeightedSumEdge extends nn.Module implements MixedEdgeModule {
       noteOpUsed(op);
       const input = expectsReLUInput(op) ? (relu ??= x.relu()) : x;
       const weight = w.ops.select(0, o);
-      const out = op.forward(input);
+      const raw = op.forward(input);
+      const out = this.training && this.dropPathProb > 0 && !(op instanceof nn.Identity) ? nn.dropPath(raw, this.dropPathProb) : raw;
+      if (out !== raw) raw.dispose();
       const term = out.mul(weight);
       if (out !== input) out.dispose();
       weight.dispose();
@@ -58,4 +66,9 @@ export class WeightedSumEdge extends nn.Module implements MixedEdgeModule {
     }
     return sum;
   }
+}
+
+/** Sets the drop-path probability of every mixed edge of a supernet. */
+export function setDropPathProb(net: nn.Module, p: number): void {
+  for (const m of net.modules()) if (m instanceof WeightedSumEdge) m.dropPathProb = p;
 }

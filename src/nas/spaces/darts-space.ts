@@ -8,7 +8,7 @@ import type { CellWeights, MixedEdgeModule, Mixing, OpFactory, SearchSpace, Supe
 import { accumulate, mixedEdgeOutput } from './cell-sum.js';
 import { FactorizedReduce, ReLUConvBN } from './darts-ops.js';
 import { type DartsGenotype, dartsGenotypeToJSON, formatDartsGenotype, parseDartsGenotype } from './darts-genotype.js';
-import { getOpTable, PRIMITIVE_LISTS, resolveEdgePrimitives, resolvePrimitives } from './op-tables.js';
+import { getOpTable, PRIMITIVE_LISTS, resolveEdgePrimitives, resolveOpTable, resolvePrimitives } from './op-tables.js';
 import { DARTS_PRIMITIVES } from './darts-genotype.js';
 
 export const DARTS_STEPS = 4;
@@ -245,8 +245,8 @@ export interface DartsCellOptions {
 }
 
 /** The DARTS cell space over an op table and a primitives list (defaults: DARTS' own). */
-export function createDartsSpace(o: { primitives?: readonly string[]; ops?: string } = {}): SearchSpace<DartsGenotype> {
-  const table = getOpTable(o.ops ?? 'darts');
+export function createDartsSpace(o: { primitives?: readonly string[]; ops?: string; midChannels?: number } = {}): SearchSpace<DartsGenotype> {
+  const table = resolveOpTable(o.ops ?? 'darts', { midChannels: o.midChannels });
   const edgeTargets = dartsEdgeTargets();
   const edgePrimitives = resolveEdgePrimitives(o.primitives ?? [], table, edgeTargets.length);
   // With per-edge lists, `primitives` is the union of their ops in DARTS' order: the names genotypes use.

@@ -5,6 +5,7 @@
 import type { OpFactory } from '../types.js';
 import { createDartsSearchOp, DARTS_OPS } from './darts-ops.js';
 import { DARTS_PRIMITIVES } from './darts-genotype.js';
+import { HYPERCUBOID_PRIMITIVES } from './hypercuboid.js';
 import { NB201_OPS } from './nb201-genotype.js';
 import { EDGE_PRIMITIVE_LISTS, RDARTS_S2, RDARTS_S3, RDARTS_S4 } from './rdarts-spaces.js';
 import { createNb201Op } from './nb201-ops.js';
@@ -25,7 +26,21 @@ export const OP_TABLES: Record<string, SearchOpTable> = {
   nb201: { name: 'nb201', known: NB201_OPS, searchOp: (p, c, s) => createNb201Op(p, c, s, { affine: false, trackRunningStats: true }, true) },
   // sharpDARTS: every sep/dil conv a SharpSepConv, flood and choke widths, choke mid-channels 32.
   sharp: sharpOpTable(),
+  // The hypercuboid's ops change width (C_in → C_out), so only its own network builds them; the table
+  // is here so --primitives resolves and validates against it like any other.
+  hypercuboid: {
+    name: 'hypercuboid',
+    known: HYPERCUBOID_PRIMITIVES,
+    searchOp: (p) => {
+      throw new Error(`--ops hypercuboid: '${p}' changes width and is built only by the hypercuboid space (use --space hypercuboid)`);
+    },
+  },
 };
+
+/** The op table a space is built from: `--ops`, with sharpDARTS' choke width (--mid-channels) applied. */
+export function resolveOpTable(name: string, o: SharpOpsOptions = {}): SearchOpTable {
+  return name === 'sharp' && o.midChannels !== undefined ? sharpOpTable(o) : getOpTable(name);
+}
 
 /** sharpDARTS' op table with another choke width (its --mid_channels). */
 export function sharpOpTable(o: SharpOpsOptions = {}): SearchOpTable {
@@ -47,6 +62,8 @@ export const PRIMITIVE_LISTS: Record<string, readonly string[]> = {
   s2: RDARTS_S2,
   s3: RDARTS_S3,
   s4: RDARTS_S4,
+  // sharpDARTS' MULTICHANNELNET_PRIMITIVES, the hypercuboid's two op types.
+  hypercuboid: HYPERCUBOID_PRIMITIVES,
 };
 
 export function getOpTable(name: string): SearchOpTable {
