@@ -86,6 +86,7 @@ export interface NativeAddon {
   matmul(a: H, b: H): H;
   linear(x: H, w: H, b: Maybe<H>): H;
   conv2d(x: H, w: H, b: Maybe<H>, stride: number[], padding: number[], dilation: number[], groups: N): H;
+  depthwiseConv2d(x: H, w: H, b: Maybe<H>, stride: number[], padding: number[], dilation: number[]): H;
   maxPool2d(x: H, kernel: number[], stride: number[], padding: number[], dilation: number[], ceil: boolean): H;
   avgPool2d(x: H, kernel: number[], stride: number[], padding: number[], ceil: boolean, countIncludePad: boolean, divisor: Maybe<number>): H;
   adaptiveAvgPool2d(x: H, out: number[]): H;
