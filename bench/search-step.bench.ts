@@ -18,6 +18,9 @@ interface Case {
   channelsLast: boolean;
   steps: number;
   checkpointCells?: number;
+  /** Smaller supernets for quick or contended runs; the defaults are the paper's. */
+  layers?: number;
+  initChannels?: number;
 }
 
 function runCase(c: Case): void {
@@ -26,7 +29,7 @@ function runCase(c: Case): void {
   const method = getMethod(c.method);
   const hp = { ...method.hyperparameters[c.space]!, order: c.order };
   const { mixing, update } = method.build(hp);
-  const net = space.createSupernet({ inChannels: 3, numClasses: 10, initChannels: 16, layers: c.space === 'darts' ? 8 : 5 }, mixing);
+  const net = space.createSupernet({ inChannels: 3, numClasses: 10, initChannels: c.initChannels ?? 16, layers: c.layers ?? (c.space === 'darts' ? 8 : 5) }, mixing);
   if (c.channelsLast) net.to({ memoryFormat: 'channelsLast' });
   net.train();
   const arch = createArchParams(space, mixing);
@@ -53,6 +56,7 @@ function runCase(c: Case): void {
   const median = times[Math.floor(times.length / 2)]!;
   console.log(JSON.stringify({
     bench: 'search-step', space: c.space, method: c.method, order: c.order, batch: c.batch, channels_last: c.channelsLast, checkpoint_cells: c.checkpointCells ?? 0,
+    ...(c.layers !== undefined || c.initChannels !== undefined ? { layers: c.layers, init_channels: c.initChannels } : {}),
     threads: torch.getNumThreads(), steps: times.length, ms_median: Math.round(median), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
   }));
 }
