@@ -1,6 +1,14 @@
 // One search step (architecture step + weight step) at paper settings on CIFAR-shaped random data:
 // DARTS space, C=16, 8 cells, batch 64, 10 classes. Each configuration runs in its own process so
 // its peak RSS is its own. Prints one JSON line per configuration.
+//
+// Side by side: when /usr/bin/python3 (or DNAS_REF_PYTHON) has torch and REF_DARTS names the cnn/
+// folder of a quark0/darts checkout, the original code's step runs at the same settings
+// (bench/reference/darts_step.py), once channels-last like ours and once contiguous as published,
+// and a `search-step-vs-reference` line gives speedup = reference ms / our ms and memory_ratio =
+// our peak RSS / the reference's. Otherwise one line says why the comparison was skipped.
+// DNAS_BENCH_SIZE='{"batch":2,"layers":3,"initChannels":4}' shrinks every case (a quick check).
+import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { archList, createArchParams } from '../src/nas/arch.js';
@@ -61,22 +69,76 @@ function runCase(c: Case): void {
   }));
 }
 
+interface StepResult { ms_median: number; peak_rss_mb: number }
+
+/** The last JSON line a bench process printed (after echoing its output), or null if it failed. */
+function runAndParse(cmd: string, args: string[]): StepResult | null {
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  process.stdout.write(r.stdout ?? '');
+  if (r.status !== 0) return null;
+  const line = (r.stdout ?? '').trim().split('\n').pop();
+  return line ? (JSON.parse(line) as StepResult) : null;
+}
+
+/** The reference driver's command, or the reason it cannot run here. */
+function referenceDriver(): { python: string; script: string } | { skipped: string } {
+  const dir = process.env.REF_DARTS;
+  if (!dir) return { skipped: 'REF_DARTS is not set (point it at the cnn/ folder of a quark0/darts checkout)' };
+  if (!existsSync(`${dir}/model_search.py`)) return { skipped: `REF_DARTS=${dir} has no model_search.py` };
+  const python = process.env.DNAS_REF_PYTHON ?? '/usr/bin/python3';
+  const probe = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+  if (probe.status !== 0) return { skipped: `${python} cannot import torch` };
+  // Compiled layout: dist/bench/ → ../../bench/reference; source layout (tsx): ./reference.
+  const script = [new URL('../../bench/reference/darts_step.py', import.meta.url), new URL('./reference/darts_step.py', import.meta.url)]
+    .map((u) => fileURLToPath(u))
+    .find((p) => existsSync(p));
+  if (!script) return { skipped: 'bench/reference/darts_step.py not found' };
+  return { python, script };
+}
+
+function compareWithReference(c: Case, ours: StepResult, driver: { python: string; script: string }): void {
+  for (const referenceChannelsLast of [c.channelsLast, false].filter((v, i, a) => a.indexOf(v) === i)) {
+    const args = [driver.script, '--order', String(c.order), '--batch', String(c.batch), '--layers', String(c.layers ?? 8),
+      '--init-channels', String(c.initChannels ?? 16), '--steps', String(c.steps), '--threads', String(torch.getNumThreads())];
+    if (referenceChannelsLast) args.push('--channels-last');
+    const ref = runAndParse(driver.python, args);
+    if (!ref) {
+      console.log(JSON.stringify({ bench: 'search-step-vs-reference', order: c.order, skipped: 'the reference step failed (its error is above)' }));
+      process.exitCode = 1;
+      continue;
+    }
+    console.log(JSON.stringify({
+      bench: 'search-step-vs-reference', order: c.order, channels_last: c.channelsLast, reference_channels_last: referenceChannelsLast, batch: c.batch,
+      ms_median: ours.ms_median, reference_ms_median: ref.ms_median, speedup: +(ref.ms_median / ours.ms_median).toFixed(2),
+      peak_rss_mb: ours.peak_rss_mb, reference_peak_rss_mb: ref.peak_rss_mb, memory_ratio: +(ours.peak_rss_mb / ref.peak_rss_mb).toFixed(2),
+    }));
+  }
+}
+
 const arg = process.argv[2];
 if (arg) {
   runCase(JSON.parse(arg) as Case);
 } else {
   const only = process.env.DNAS_BENCH_SEARCH; // e.g. "darts-1" to run one case
   const steps = Number(process.env.DNAS_BENCH_STEPS ?? 3);
-  const cases: Case[] = [
+  const size = JSON.parse(process.env.DNAS_BENCH_SIZE ?? '{}') as Partial<Pick<Case, 'batch' | 'layers' | 'initChannels'>>;
+  const cases: Case[] = ([
     { space: 'darts', method: 'darts', order: 1, batch: 64, channelsLast: true, steps },
     { space: 'darts', method: 'darts', order: 1, batch: 64, channelsLast: true, steps, checkpointCells: 2 },
     { space: 'darts', method: 'darts', order: 2, batch: 64, channelsLast: true, steps },
     { space: 'darts', method: 'darts', order: 2, batch: 64, channelsLast: true, steps, checkpointCells: 2 },
     { space: 'nb201', method: 'darts', order: 1, batch: 64, channelsLast: true, steps },
-  ];
+  ] as Case[]).map((c) => ({ ...c, ...size }));
+  const driver = referenceDriver();
+  if ('skipped' in driver) console.log(JSON.stringify({ bench: 'search-step-vs-reference', skipped: driver.skipped }));
   for (const c of cases) {
     if (only && `${c.space}-${c.order}${c.checkpointCells ? `-ckpt${c.checkpointCells}` : ''}` !== only) continue;
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify(c)], { stdio: 'inherit' });
-    if (r.status !== 0) process.exitCode = 1;
+    const ours = runAndParse(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify(c)]);
+    if (!ours) {
+      process.exitCode = 1;
+      continue;
+    }
+    // The reference is compared with our plain step (no gradient checkpointing) on its own space.
+    if (c.space === 'darts' && !c.checkpointCells && !('skipped' in driver)) compareWithReference(c, ours, driver);
   }
 }
