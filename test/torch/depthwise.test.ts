@@ -80,6 +80,21 @@ describe('depthwise conv2d: fast path against libtorch (float64)', () => {
     });
   });
 
+  test('float32ChannelsLastGradientsAtSupernetSizeMatchLibtorch', () => {
+    torch.tidy(() => {
+      const s: Shape = { batch: 8, channels: 16, size: [16, 16], kernel: [5, 5], padding: [4, 4], dilation: 2 };
+      const x = torch.randn([s.batch, s.channels, ...s.size]).contiguous('channelsLast').requiresGrad_();
+      const w = torch.randn([s.channels, 1, ...s.kernel]).contiguous('channelsLast').requiresGrad_();
+      const r = torch.randn([s.batch, s.channels, ...s.size]).contiguous('channelsLast');
+      const gFast = torch.autograd.grad([conv(true, x, w, s).mul(r).sum()], [x, w]);
+      const gSlow = torch.autograd.grad([conv(false, x, w, s).mul(r).sum()], [x, w]);
+      gFast.forEach((g, i) => {
+        const scale = gSlow[i]!.abs().max().item();
+        assert.ok(maxAbsDiff(g!, gSlow[i]!) <= 1e-5 * scale, `gradient ${i}: ${maxAbsDiff(g!, gSlow[i]!)} vs scale ${scale}`);
+      });
+    });
+  });
+
   test('stridedDepthwiseStaysOnLibtorch', () => {
     torch.tidy(() => {
       const y = torch.conv2d(torch.randn([1, 3, 6, 6], { requiresGrad: true }), torch.randn([3, 1, 3, 3]), { stride: 2, groups: 3 });
