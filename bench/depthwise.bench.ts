@@ -13,8 +13,11 @@ import type { Tensor } from '../src/torch/index.js';
 interface Shape { channels: number; size: number; kernel: number; dilation: number }
 const shapes: Shape[] = [
   { channels: 16, size: 32, kernel: 3, dilation: 2 }, // dil_conv_3x3, first cells
+  { channels: 16, size: 32, kernel: 3, dilation: 1 }, // sep_conv_3x3, first cells
   { channels: 16, size: 32, kernel: 5, dilation: 1 }, // sep_conv_5x5, first cells
+  { channels: 32, size: 16, kernel: 5, dilation: 2 }, // dil_conv_5x5, middle cells
   { channels: 32, size: 16, kernel: 3, dilation: 1 }, // sep_conv_3x3, middle cells
+  { channels: 64, size: 8, kernel: 3, dilation: 1 }, // sep_conv_3x3, last cells
   { channels: 64, size: 8, kernel: 5, dilation: 2 }, // dil_conv_5x5, last cells
 ];
 const rounds = Number(process.env.DNAS_BENCH_ROUNDS ?? 20);
@@ -37,10 +40,10 @@ function timeStep(fast: boolean, x: Tensor, w: Tensor, s: Shape, gradOutput: Ten
 }
 
 for (const s of shapes) {
-  for (const wrt of ['input+weight', 'input'] as const) {
+  for (const wrt of (process.env.DNAS_BENCH_GRADS ?? 'input+weight,input,weight').split(',')) {
     torch.manualSeed(0);
-    const x = torch.keep(torch.randn([batch, s.channels, s.size, s.size]).contiguous('channelsLast').requiresGrad_());
-    const w = torch.keep(torch.randn([s.channels, 1, s.kernel, s.kernel]).contiguous('channelsLast').requiresGrad_(wrt === 'input+weight'));
+    const x = torch.keep(torch.randn([batch, s.channels, s.size, s.size]).contiguous('channelsLast').requiresGrad_(wrt.includes('input')));
+    const w = torch.keep(torch.randn([s.channels, 1, s.kernel, s.kernel]).contiguous('channelsLast').requiresGrad_(wrt.includes('weight')));
     const gradOutput = torch.keep(torch.randn(x.shape).contiguous('channelsLast'));
     const fast: number[] = [];
     const libtorch: number[] = [];

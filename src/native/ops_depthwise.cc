@@ -8,9 +8,11 @@
 // run that way it costs what a forward costs (0.19 / 0.08 ms), with the same values.
 //
 // The weight gradient, dW[c,i,j] = Σ_{n,h,w} dY[n,c,h,w] · X[n,c,h·s+i·d−p, w·s+j·d−p], is
-// libtorch's convolution_backward when a graph must be recorded (create_graph), and otherwise a
-// direct loop over channels-last rows (weightGradient below): libtorch 1.13 takes 10–30× its forward
-// time for it on dilated and 5×5 kernels (see bench/depthwise.bench.ts for the A/B).
+// libtorch's convolution_backward when a graph must be recorded (create_graph) or the kernel is an
+// undilated 3×3 (where libtorch's is fast), and otherwise a direct loop over channels-last rows
+// (weightGradient below): libtorch 1.13 takes 10–30× its forward time for dilated and 5×5 kernels;
+// weightGradient measured 2–4× faster there at C=16–32 and ~30× at C=64, H=8 (contended machine,
+// interleaved A/B in bench/depthwise.bench.ts).
 //
 // Higher order: the backward is built only from differentiable ops (this same function for the
 // input gradient, convolution_backward for the weight gradient, whose own derivative libtorch
@@ -34,27 +36,42 @@ std::vector<int64_t> transposedPadding(const at::Tensor& weight, at::IntArrayRef
 }
 
 // Σ over one image of dY[h,w,:] ⊙ X[h·s+i·d−p, w·s+j·d−p, :] into acc[(i·kw+j)·C + c], both
-// tensors channels-last so the innermost loop runs over C contiguous values (vectorised; built for
-// AVX2+FMA too, picked at run time).
+// tensors channels-last. Channels go in blocks of 8 held in registers while a row of output columns
+// streams past, so the accumulator is touched once per row rather than once per pixel (a per-pixel
+// version measured 3× slower than libtorch at C=16). Built for AVX2+FMA too, picked at run time.
 template <typename T>
 __attribute__((target_clones("avx2,fma", "default"))) static void accumulateImage(
     const T* __restrict x, const T* __restrict g, T* __restrict acc, int64_t C, int64_t H, int64_t W, int64_t Ho, int64_t Wo, int64_t kh,
     int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw) {
+  constexpr int64_t B = 8;
   for (int64_t oh = 0; oh < Ho; oh++) {
     for (int64_t i = 0; i < kh; i++) {
       const int64_t ih = oh * sh - ph + i * dh;
       if (ih < 0 || ih >= H) continue;
       for (int64_t j = 0; j < kw; j++) {
         T* __restrict a = acc + (i * kw + j) * C;
-        // The output columns whose input column w·sw − pw + j·dw lies inside the image.
+        // The output columns whose input column ow·sw + shift lies inside the image.
         const int64_t shift = j * dw - pw;
-        int64_t owBegin = shift >= 0 ? 0 : (-shift + sw - 1) / sw;
-        int64_t owEnd = std::min(Wo, (W - 1 - shift) / sw + 1);
-        if (W - 1 - shift < 0) owEnd = 0;
-        for (int64_t ow = owBegin; ow < owEnd; ow++) {
-          const T* __restrict gr = g + (oh * Wo + ow) * C;
-          const T* __restrict xr = x + (ih * W + ow * sw + shift) * C;
-          for (int64_t c = 0; c < C; c++) a[c] += gr[c] * xr[c];
+        const int64_t owBegin = shift >= 0 ? 0 : (-shift + sw - 1) / sw;
+        const int64_t owEnd = W - 1 - shift < 0 ? 0 : std::min(Wo, (W - 1 - shift) / sw + 1);
+        if (owBegin >= owEnd) continue;
+        const T* __restrict g0 = g + (oh * Wo) * C;
+        const T* __restrict x0 = x + (ih * W + shift) * C;
+        const int64_t xStep = sw * C;
+        int64_t c0 = 0;
+        for (; c0 + B <= C; c0 += B) {
+          T v[B] = {};
+          for (int64_t ow = owBegin; ow < owEnd; ow++) {
+            const T* __restrict gr = g0 + ow * C + c0;
+            const T* __restrict xr = x0 + ow * xStep + c0;
+            for (int64_t c = 0; c < B; c++) v[c] += gr[c] * xr[c];
+          }
+          for (int64_t c = 0; c < B; c++) a[c0 + c] += v[c];
+        }
+        for (; c0 < C; c0++) {
+          T v = 0;
+          for (int64_t ow = owBegin; ow < owEnd; ow++) v += g0[ow * C + c0] * x0[ow * xStep + c0];
+          a[c0] += v;
         }
       }
     }
@@ -122,7 +139,10 @@ class DepthwiseConv2d : public torch::autograd::Function<DepthwiseConv2d> {
                                                          groups, {true, false, false}));
       }
     }
-    if (ctx->needs_input_grad(1) && !at::GradMode::is_enabled() && input.device().is_cpu() &&
+    // libtorch has a fast CPU kernel for the undilated 3×3 case only (measured 1.2–1.5× faster than
+    // weightGradient there; weightGradient is 2–30× faster for 5×5 or dilated kernels).
+    const bool libtorchIsFast = weight.size(2) == 3 && weight.size(3) == 3 && dilation[0] == 1 && dilation[1] == 1;
+    if (ctx->needs_input_grad(1) && !libtorchIsFast && !at::GradMode::is_enabled() && input.device().is_cpu() &&
         (input.scalar_type() == at::kFloat || input.scalar_type() == at::kDouble)) {
       gradWeight = weightGradient(input, gradOutput, weight, stride, padding, dilation);
     } else if (ctx->needs_input_grad(1)) {
