@@ -8,7 +8,8 @@
 // unless the user set a policy; 'spin' restores libgomp's default spin count for comparison.
 //
 // Each measurement is its own process (libgomp reads the policy once, at load), interleaved
-// quiet/busy and policy by policy over DNAS_BENCH_ROUNDS rounds (default 3), medians reported.
+// quiet/busy and policy by policy over DNAS_BENCH_ROUNDS rounds (default 2; DNAS_BENCH_STEPS steps
+// each after a warm-up, default 1), medians reported. DNAS_BENCH_POLICIES=passive skips the slow one.
 // DNAS_BENCH_CONTENTION='{"batch":16,"layers":5,"initChannels":8}' shrinks the step (default:
 // the paper's settings, batch 64, first order, channels-last).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -16,8 +17,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const stepBench = fileURLToPath(new URL('./search-step.bench.js', import.meta.url));
-const rounds = Number(process.env.DNAS_BENCH_ROUNDS ?? 3);
-const steps = Number(process.env.DNAS_BENCH_STEPS ?? 2);
+const rounds = Number(process.env.DNAS_BENCH_ROUNDS ?? 2);
+const steps = Number(process.env.DNAS_BENCH_STEPS ?? 1);
 const overrides = JSON.parse(process.env.DNAS_BENCH_CONTENTION ?? '{}') as Record<string, unknown>;
 const stepCase = { space: 'darts', method: 'darts', order: 1, batch: 64, channelsLast: true, steps, ...overrides };
 
