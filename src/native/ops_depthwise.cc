@@ -108,7 +108,13 @@ class DepthwiseConv2d : public torch::autograd::Function<DepthwiseConv2d> {
  public:
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& input, const at::Tensor& weight, std::vector<int64_t> stride,
                             std::vector<int64_t> padding, std::vector<int64_t> dilation) {
-    ctx->save_for_backward({input, weight});
+    // The input is needed for the weight gradient, and for the input gradient only where libtorch
+    // computes it; otherwise not keeping it lets a frozen-weight pass (DARTS' architecture step)
+    // free activations early, as libtorch's own convolution does not.
+    const auto tp = transposedPadding(weight, padding, dilation);
+    const bool flippedInputGradient = stride[0] == 1 && stride[1] == 1 && tp[0] >= 0 && tp[1] >= 0;
+    const bool keepInput = weight.requires_grad() || !flippedInputGradient;
+    ctx->save_for_backward({keepInput ? input : at::Tensor(), weight});
     ctx->saved_data["stride"] = stride;
     ctx->saved_data["padding"] = padding;
     ctx->saved_data["dilation"] = dilation;
@@ -123,7 +129,7 @@ class DepthwiseConv2d : public torch::autograd::Function<DepthwiseConv2d> {
     const auto stride = ctx->saved_data["stride"].toIntVector();
     const auto padding = ctx->saved_data["padding"].toIntVector();
     const auto dilation = ctx->saved_data["dilation"].toIntVector();
-    const int64_t groups = input.size(1);
+    const int64_t groups = weight.size(0);
     at::Tensor gradInput, gradWeight;
     if (!gradOutput.defined()) return {gradInput, gradWeight, at::Tensor(), at::Tensor(), at::Tensor()};
 
