@@ -109,8 +109,8 @@ class DepthwiseConv2d : public torch::autograd::Function<DepthwiseConv2d> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& input, const at::Tensor& weight, std::vector<int64_t> stride,
                             std::vector<int64_t> padding, std::vector<int64_t> dilation) {
     // The input is needed for the weight gradient, and for the input gradient only where libtorch
-    // computes it; otherwise not keeping it lets a frozen-weight pass (DARTS' architecture step)
-    // free activations early, as libtorch's own convolution does not.
+    // computes it; not keeping it otherwise lets a frozen-weight pass (DARTS' architecture step)
+    // free an activation as soon as nothing else holds it.
     const auto tp = transposedPadding(weight, padding, dilation);
     const bool flippedInputGradient = stride[0] == 1 && stride[1] == 1 && tp[0] >= 0 && tp[1] >= 0;
     const bool keepInput = weight.requires_grad() || !flippedInputGradient;
@@ -145,8 +145,8 @@ class DepthwiseConv2d : public torch::autograd::Function<DepthwiseConv2d> {
                                                          groups, {true, false, false}));
       }
     }
-    // libtorch has a fast CPU kernel for the undilated 3×3 case only (measured 1.2–1.5× faster than
-    // weightGradient there; weightGradient is 2–30× faster for 5×5 or dilated kernels).
+    // libtorch's CPU weight gradient is fast for the undilated 3×3 case only (measured 1.2–1.6×
+    // faster than weightGradient there; weightGradient is 2–30× faster for 5×5 or dilated kernels).
     const bool libtorchIsFast = weight.size(2) == 3 && weight.size(3) == 3 && dilation[0] == 1 && dilation[1] == 1;
     if (ctx->needs_input_grad(1) && !libtorchIsFast && !at::GradMode::is_enabled() && input.device().is_cpu() &&
         (input.scalar_type() == at::kFloat || input.scalar_type() == at::kDouble)) {
