@@ -10,6 +10,7 @@
         "src/native/handle.cc",
         "src/native/ops_tensor.cc",
         "src/native/ops_nn.cc",
+        "src/native/ops_depthwise.cc",
         "src/native/ops_autograd.cc"
       ],
       "include_dirs": [

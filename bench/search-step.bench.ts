@@ -3,7 +3,15 @@
 // runs in its own process so its peak RSS is its own. Prints one JSON line per configuration.
 // sharpDARTS: its cell space (C=16, 8 cells) and its HyperCuboid grid (C=16, 8 layers, 4 widths).
 // DNAS_BENCH_TINY=1 shrinks every case (C=4, 8×8 images, batch 4, the smallest shapes) to check
-// that the cases run, not to measure them.
+// that the cases run, not to measure them. DNAS_BENCH_SEARCH=name[,name…] picks cases by name
+// (e.g. darts-darts-1, darts-gdas-1, darts-darts-2-ckpt2).
+//
+// Side by side: when /usr/bin/python3 (or DNAS_REF_PYTHON) has torch and REF_DARTS names the cnn/
+// folder of a quark0/darts checkout, the original code's step runs at the same settings
+// (bench/reference/darts_step.py), once channels-last like ours and once contiguous as published,
+// and a `search-step-vs-reference` line gives speedup = reference ms / our ms and memory_ratio =
+// our peak RSS / the reference's. Otherwise one line says why the comparison was skipped.
+import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { buildSearch, createStepContext } from '../src/nas/build.js';
@@ -69,6 +77,53 @@ function runCase(c: Case): void {
   }));
 }
 
+interface StepResult { ms_median: number; peak_rss_mb: number }
+
+/** The last JSON line a bench process printed (after echoing its output), or null if it failed. */
+function runAndParse(cmd: string, args: string[]): StepResult | null {
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  process.stdout.write(r.stdout ?? '');
+  if (r.status !== 0) return null;
+  const line = (r.stdout ?? '').trim().split('\n').pop();
+  return line ? (JSON.parse(line) as StepResult) : null;
+}
+
+/** The reference driver's command, or the reason it cannot run here. */
+function referenceDriver(): { python: string; script: string } | { skipped: string } {
+  const dir = process.env.REF_DARTS;
+  if (!dir) return { skipped: 'REF_DARTS is not set (point it at the cnn/ folder of a quark0/darts checkout)' };
+  if (!existsSync(`${dir}/model_search.py`)) return { skipped: `REF_DARTS=${dir} has no model_search.py` };
+  const python = process.env.DNAS_REF_PYTHON ?? '/usr/bin/python3';
+  const probe = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+  if (probe.status !== 0) return { skipped: `${python} cannot import torch` };
+  // Compiled layout: dist/bench/ → ../../bench/reference; source layout (tsx): ./reference.
+  const script = [new URL('../../bench/reference/darts_step.py', import.meta.url), new URL('./reference/darts_step.py', import.meta.url)]
+    .map((u) => fileURLToPath(u))
+    .find((p) => existsSync(p));
+  if (!script) return { skipped: 'bench/reference/darts_step.py not found' };
+  return { python, script };
+}
+
+function compareWithReference(c: Case, ours: StepResult, driver: { python: string; script: string }): void {
+  for (const referenceChannelsLast of [c.channelsLast, false].filter((v, i, a) => a.indexOf(v) === i)) {
+    const tiny = process.env.DNAS_BENCH_TINY === '1';
+    const args = [driver.script, '--order', String(c.order), '--batch', String(tiny ? 4 : c.batch), '--layers', String(tiny ? 3 : 8),
+      '--init-channels', String(tiny ? 4 : 16), '--steps', String(c.steps), '--threads', String(torch.getNumThreads())];
+    if (referenceChannelsLast) args.push('--channels-last');
+    const ref = runAndParse(driver.python, args);
+    if (!ref) {
+      console.log(JSON.stringify({ bench: 'search-step-vs-reference', order: c.order, skipped: 'the reference step failed (its error is above)' }));
+      process.exitCode = 1;
+      continue;
+    }
+    console.log(JSON.stringify({
+      bench: 'search-step-vs-reference', order: c.order, channels_last: c.channelsLast, reference_channels_last: referenceChannelsLast, batch: c.batch,
+      ms_median: ours.ms_median, reference_ms_median: ref.ms_median, speedup: +(ref.ms_median / ours.ms_median).toFixed(2),
+      peak_rss_mb: ours.peak_rss_mb, reference_peak_rss_mb: ref.peak_rss_mb, memory_ratio: +(ours.peak_rss_mb / ref.peak_rss_mb).toFixed(2),
+    }));
+  }
+}
+
 const arg = process.argv[2];
 if (arg) {
   runCase(JSON.parse(arg) as Case);
@@ -91,9 +146,16 @@ if (arg) {
     { space: 'darts', method: 'sharpdarts', order: 1, batch: 64, channelsLast: true, steps },
     { space: 'hypercuboid', method: 'sharpdarts', order: 1, batch: 64, channelsLast: true, steps },
   ];
+  const driver = referenceDriver();
+  if ('skipped' in driver) console.log(JSON.stringify({ bench: 'search-step-vs-reference', skipped: driver.skipped }));
   for (const c of cases) {
-    if (only && caseName(c) !== only) continue;
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify(c)], { stdio: 'inherit' });
-    if (r.status !== 0) process.exitCode = 1;
+    if (only && !only.split(',').includes(caseName(c))) continue;
+    const ours = runAndParse(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify(c)]);
+    if (!ours) {
+      process.exitCode = 1;
+      continue;
+    }
+    // The reference is compared with our plain DARTS step (no gradient checkpointing) on its own space.
+    if (c.space === 'darts' && c.method === 'darts' && !c.checkpointCells && !('skipped' in driver)) compareWithReference(c, ours, driver);
   }
 }

@@ -8,6 +8,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerHandleOps(env, exports);
   registerTensorOps(env, exports);
   registerNnOps(env, exports);
+  registerDepthwiseOps(env, exports);
   registerAutogradOps(env, exports);
   return exports;
 }

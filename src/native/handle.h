@@ -69,6 +69,7 @@ void registerTensorOps(Napi::Env env, Napi::Object exports);
 void registerNnOps(Napi::Env env, Napi::Object exports);
 void registerAutogradOps(Napi::Env env, Napi::Object exports);
 void registerHandleOps(Napi::Env env, Napi::Object exports);
+void registerDepthwiseOps(Napi::Env env, Napi::Object exports);
 
 }  // namespace dnas
 

@@ -1,4 +1,5 @@
 // Functions over tensors that are not methods in PyTorch either: joins, NN layers' maths, losses.
+import { backends } from './backends.js';
 import { native } from './native.js';
 import { call, describeValue, formatCode, handleOf, type MemoryFormat, optionalHandle, Tensor, type TensorOrScalar } from './tensor.js';
 
@@ -42,9 +43,22 @@ export interface Conv2dOptions {
 export function conv2d(x: Tensor, weight: Tensor, o: Conv2dOptions = {}): Tensor {
   assertRank('conv2d', x, 4);
   assertRank('conv2d', weight, 4, 'weight');
-  return call('conv2d', () =>
-    native.conv2d(handleOf(x), handleOf(weight), optionalHandle(o.bias), pair(o.stride ?? 1), pair(o.padding ?? 0), pair(o.dilation ?? 1), o.groups ?? 1),
-  );
+  const stride = pair(o.stride ?? 1);
+  const padding = pair(o.padding ?? 0);
+  const dilation = pair(o.dilation ?? 1);
+  const groups = o.groups ?? 1;
+  if (backends.fastDepthwiseConv && isDepthwise(x, weight, groups) && stride[0] === 1 && stride[1] === 1) {
+    // Same values as libtorch's conv2d; a backward 10× faster on CPU (see src/native/ops_depthwise.cc).
+    return call('conv2d', () => native.depthwiseConv2d(handleOf(x), handleOf(weight), optionalHandle(o.bias), stride, padding, dilation));
+  }
+  return call('conv2d', () => native.conv2d(handleOf(x), handleOf(weight), optionalHandle(o.bias), stride, padding, dilation, groups));
+}
+
+/** One filter per channel and as many outputs as inputs: groups = in = out channels. */
+function isDepthwise(x: Tensor, weight: Tensor, groups: number): boolean {
+  if (groups === 1) return false;
+  const ws = weight.shape;
+  return x.shape[1] === groups && ws[0] === groups && ws[1] === 1;
 }
 
 export interface Pool2dOptions {

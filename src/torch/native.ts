@@ -86,6 +86,7 @@ export interface NativeAddon {
   matmul(a: H, b: H): H;
   linear(x: H, w: H, b: Maybe<H>): H;
   conv2d(x: H, w: H, b: Maybe<H>, stride: number[], padding: number[], dilation: number[], groups: N): H;
+  depthwiseConv2d(x: H, w: H, b: Maybe<H>, stride: number[], padding: number[], dilation: number[]): H;
   maxPool2d(x: H, kernel: number[], stride: number[], padding: number[], dilation: number[], ceil: boolean): H;
   avgPool2d(x: H, kernel: number[], stride: number[], padding: number[], ceil: boolean, countIncludePad: boolean, divisor: Maybe<number>): H;
   adaptiveAvgPool2d(x: H, out: number[]): H;
@@ -129,4 +130,17 @@ function loadAddon(): NativeAddon {
   }
 }
 
+/**
+ * libgomp reads OMP_WAIT_POLICY and GOMP_SPINCOUNT once, when it initialises, which happens when
+ * the addon (and so libtorch) is loaded: they must be in the environment before the require below.
+ * By default an idle OpenMP worker spins for ~300,000 iterations (a few ms) before sleeping; a DARTS
+ * step is thousands of short parallel regions, so on a machine where another process holds a core
+ * the spinning workers take the time slices the working thread needs. PASSIVE makes idle workers
+ * sleep at once. A value the user set for either variable is left alone. See bench/contention.bench.ts.
+ */
+export function applyThreadWaitPolicy(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.OMP_WAIT_POLICY === undefined && env.GOMP_SPINCOUNT === undefined) env.OMP_WAIT_POLICY = 'PASSIVE';
+}
+
+applyThreadWaitPolicy();
 export const native: NativeAddon = loadAddon();
