@@ -108,7 +108,7 @@ describe('depthwise conv2d: finite differences (float64)', () => {
   for (const s of [shapes[1]!, shapes[4]!, shapes[5]!]) {
     for (const format of formats) {
       const name = `k${s.kernel.join('x')} p${s.padding.join(',')} d${s.dilation} ${format}`;
-      const x = torch.randn([s.batch > 2 ? 2 : s.batch, s.channels, ...s.size], { dtype: 'float64', requiresGrad: true });
+      const x = torch.randn([Math.min(s.batch, 2), s.channels, ...s.size], { dtype: 'float64', requiresGrad: true });
       const w = torch.randn([s.channels, 1, ...s.kernel], { dtype: 'float64', requiresGrad: true });
       test(`gradcheck ${name}`, () => {
         gradcheck((xi, wi) => conv(true, xi.contiguous(format), wi.contiguous(format), s), [x, w]);
