@@ -51,7 +51,7 @@ describe('dnas search flags', () => {
   });
 
   test('unknownSpaceIsAOneLineError', () => {
-    assertOneLineError(dnas('search', '--space', 'nasbench101'), /--space.*expected one of darts, nb201, got 'nasbench101'/);
+    assertOneLineError(dnas('search', '--space', 'nasbench101'), /--space.*expected one of darts, nb201, hypercuboid, got 'nasbench101'/);
   });
 
   test('unknownMethodIsAOneLineError', () => {

@@ -169,8 +169,8 @@ export class OnnxGraph {
     return this.nodes.length;
   }
 
-  /** The ModelProto for everything added so far. */
-  toModel(graphName: string, metadata: Record<string, string> = {}): OnnxTypes.ModelProto {
+  /** The ModelProto for everything added so far (private: its type is onnx-proto's, kept out of our public types). */
+  private toModel(graphName: string, metadata: Record<string, string> = {}): OnnxTypes.ModelProto {
     if (this.inputs.length === 0 || this.outputs.length === 0) throw new Error('ONNX export: the graph needs an input and an output (call addInput and addOutput)');
     return onnx.ModelProto.create({
       irVersion: IR_VERSION,

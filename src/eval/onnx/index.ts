@@ -3,4 +3,4 @@ export { exportOnnx, onnxModelBytes, type OnnxExportOptions, type OnnxExportResu
 export { OnnxGraph, isOnnxExportable, type Attribute, type Dim, type OnnxExportable } from './graph.js';
 export { registerOnnxEmitter } from './registry.js';
 export type { OnnxEmitter } from './emitter.js';
-export { OPSET_VERSION } from './proto.js';
+export { OPSET_VERSION } from './versions.js';

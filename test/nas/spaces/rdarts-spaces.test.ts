@@ -78,7 +78,7 @@ describe('R-DARTS spaces', () => {
 
   test('s1OnlyFitsTheDartsSpace', () => {
     assert.throws(() => resolveSearchConfig({ space: 'nb201', primitives: ['s1'] }), /^Error: --primitives: 's1' gives every edge of a DARTS cell its own ops; only the darts space/);
-    assert.throws(() => resolveSearchConfig({ primitives: ['s5'] }), /--primitives: unknown op 's5'.*s2, s3, s4, s1\)$/);
+    assert.throws(() => resolveSearchConfig({ primitives: ['s5'] }), /--primitives: unknown op 's5'.*s2, s3, s4.*s1\)$/);
   });
 
   test('aTinySearchRunsOnEverySpaceAndItsGenotypeRoundTripsInDartsFormat', async () => {
