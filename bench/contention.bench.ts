@@ -23,7 +23,7 @@ const overrides = JSON.parse(process.env.DNAS_BENCH_CONTENTION ?? '{}') as Recor
 const stepCase = { space: 'darts', method: 'darts', order: 1, batch: 64, channelsLast: true, steps, ...overrides };
 
 const policies: Record<string, Record<string, string>> = {
-  passive: {}, // what dnas does by default
+  passive: { DNAS_THREAD_WAIT: 'passive' }, // what dnas picks when the cores are busy at start
   spin: { GOMP_SPINCOUNT: '300000' }, // libgomp's own default when no policy is set
 };
 const chosen = (process.env.DNAS_BENCH_POLICIES ?? Object.keys(policies).join(',')).split(',');

@@ -1,5 +1,6 @@
 // Loads the compiled addon. The addon is an implementation detail: only src/torch touches it.
 import { createRequire } from 'node:module';
+import { availableParallelism, loadavg } from 'node:os';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,11 +136,21 @@ function loadAddon(): NativeAddon {
  * the addon (and so libtorch) is loaded: they must be in the environment before the require below.
  * By default an idle OpenMP worker spins for ~300,000 iterations (a few ms) before sleeping; a DARTS
  * step is thousands of short parallel regions, so on a machine where another process holds a core
- * the spinning workers take the time slices the working thread needs. PASSIVE makes idle workers
- * sleep at once. A value the user set for either variable is left alone. See bench/contention.bench.ts.
+ * the spinning workers take the time slices the working thread needs (steps 2–30× slower), while
+ * on a quiet machine spinning is what makes the regions cheap (PASSIVE made a GDAS step 2.5× and a
+ * DARTS step ~2× slower there, measured back to back). So the policy follows the free cores seen at
+ * load: PASSIVE when the 1-minute load average already fills all but half a core, libgomp's default
+ * otherwise. DNAS_THREAD_WAIT=passive|spin forces one; a value the user set for either libgomp
+ * variable is left alone. See bench/contention.bench.ts.
  */
+export function threadWaitPolicy(o: { forced?: string; load: number; cores: number }): 'passive' | 'spin' {
+  if (o.forced === 'passive' || o.forced === 'spin') return o.forced;
+  return o.load >= o.cores - 0.5 ? 'passive' : 'spin';
+}
+
 export function applyThreadWaitPolicy(env: NodeJS.ProcessEnv = process.env): void {
-  if (env.OMP_WAIT_POLICY === undefined && env.GOMP_SPINCOUNT === undefined) env.OMP_WAIT_POLICY = 'PASSIVE';
+  if (env.OMP_WAIT_POLICY !== undefined || env.GOMP_SPINCOUNT !== undefined) return;
+  if (threadWaitPolicy({ forced: env.DNAS_THREAD_WAIT, load: loadavg()[0] ?? 0, cores: availableParallelism() }) === 'passive') env.OMP_WAIT_POLICY = 'PASSIVE';
 }
 
 applyThreadWaitPolicy();

@@ -1,10 +1,12 @@
-// libgomp reads its wait policy once, when the addon loads; loading dnas must hand it PASSIVE unless
-// the user chose a policy or spin count (see src/torch/native.ts). OMP_DISPLAY_ENV=verbose makes
+// libgomp reads its wait policy once, when the addon loads; loading dnas hands it PASSIVE when the
+// cores are already busy (or DNAS_THREAD_WAIT=passive), unless the user chose a policy or spin count
+// (see src/torch/native.ts). OMP_DISPLAY_ENV=verbose makes
 // libgomp print what it read, so the tests check what the OpenMP runtime itself saw: its spin count
 // (0 under PASSIVE; libgomp prints PASSIVE for an unset policy too, so the count tells them apart).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
+import { threadWaitPolicy } from '../../src/torch/native.js';
 
 const torchIndex = new URL('../../src/torch/index.js', import.meta.url).href;
 
@@ -22,8 +24,15 @@ function seenByOpenMP(env: Record<string, string>): { policy: string; spinCount:
 }
 
 describe('OpenMP wait policy', () => {
-  test('idleWorkersSleepByDefault', () => {
-    assert.deepEqual(seenByOpenMP({}), { policy: 'PASSIVE', spinCount: '0' });
+  test('idleWorkersSleepWhenThePolicyIsPassive', () => {
+    assert.deepEqual(seenByOpenMP({ DNAS_THREAD_WAIT: 'passive' }), { policy: 'PASSIVE', spinCount: '0' });
+    assert.notEqual(seenByOpenMP({ DNAS_THREAD_WAIT: 'spin' }).spinCount, '0');
+  });
+  test('busyCoresChooseThePassivePolicy', () => {
+    assert.equal(threadWaitPolicy({ load: 1.6, cores: 2 }), 'passive');
+    assert.equal(threadWaitPolicy({ load: 0.3, cores: 2 }), 'spin');
+    assert.equal(threadWaitPolicy({ load: 6, cores: 16 }), 'spin');
+    assert.equal(threadWaitPolicy({ forced: 'passive', load: 0, cores: 2 }), 'passive');
   });
   test('aPolicyOrSpinCountTheUserSetIsKept', () => {
     assert.equal(seenByOpenMP({ OMP_WAIT_POLICY: 'active' }).policy, 'ACTIVE');
