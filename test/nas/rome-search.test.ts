@@ -5,41 +5,18 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { RunDir } from '../../src/cli/run-dir.js';
 import { parseSearchConfig, resolveSearchConfig, type SearchConfig, type SearchOverrides } from '../../src/nas/config.js';
 import { DERIVATIONS } from '../../src/nas/derivation.js';
-import { runSearch, type SearchEvent } from '../../src/nas/search.js';
-import { openSearchData } from '../../src/nas/search-data.js';
+import type { SearchEvent } from '../../src/nas/search.js';
 import type { DartsGenotype } from '../../src/nas/spaces/darts-genotype.js';
 import { createDartsSpace } from '../../src/nas/spaces/darts-space.js';
+import { epochsOf, search } from './search-harness.js';
 
 function tinyConfig(overrides: SearchOverrides = {}): SearchConfig {
   return resolveSearchConfig({ dataset: 'synthetic', method: 'rome', romeK: 2, epochs: 2, batchSize: 16, initChannels: 4, layers: 3, numThreads: 1, seed: 5, trainLimit: 64, ...overrides });
 }
 
-async function search(cfg: SearchConfig, opts: { resume?: boolean; dir?: string; stopAfterSteps?: number } = {}) {
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'dnas-rome-'));
-  const run = new RunDir(dir);
-  run.create();
-  const events: SearchEvent[] = [];
-  let steps = 0;
-  const result = await runSearch(cfg, {
-    runDir: dir,
-    resume: opts.resume ?? false,
-    data: await openSearchData(cfg),
-    onEvent: (e) => {
-      if (e.type === 'step') steps++;
-      events.push(e);
-      run.log(e);
-    },
-    logBytes: () => run.logBytes(),
-    truncateLog: (b) => run.truncateLog(b),
-    shouldStop: () => opts.stopAfterSteps !== undefined && steps >= opts.stopAfterSteps,
-  });
-  return { result, events };
-}
 
-const epochsOf = (events: SearchEvent[]) => events.filter((e): e is Extract<SearchEvent, { type: 'epoch' }> => e.type === 'epoch');
 const startOf = (events: SearchEvent[]) => events.find((e): e is Extract<SearchEvent, { type: 'start' }> => e.type === 'start')!;
 
 describe('ROME search', () => {

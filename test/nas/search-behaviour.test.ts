@@ -6,40 +6,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { RunDir } from '../../src/cli/run-dir.js';
 import { buildSearch, createStepContext, deriveGenotype } from '../../src/nas/build.js';
-import { resolveSearchConfig, type SearchConfig, type SearchOverrides } from '../../src/nas/config.js';
+import type { SearchConfig, } from '../../src/nas/config.js';
 import { gdasSampler } from '../../src/nas/mixing/gdas.js';
 import { composeMixing } from '../../src/nas/mixing/index.js';
-import { runSearch, type SearchEvent } from '../../src/nas/search.js';
-import { openSearchData } from '../../src/nas/search-data.js';
 import * as torch from '../../src/torch/index.js';
-
-function tinyConfig(overrides: SearchOverrides = {}): SearchConfig {
-  return resolveSearchConfig({ dataset: 'synthetic', epochs: 2, batchSize: 16, initChannels: 4, layers: 3, numThreads: 1, seed: 5, trainLimit: 256, ...overrides });
-}
-
-async function search(cfg: SearchConfig, opts: { resume?: boolean; dir?: string; stopAfterSteps?: number } = {}) {
-  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'dnas-behaviour-'));
-  const run = new RunDir(dir);
-  run.create();
-  const events: SearchEvent[] = [];
-  let steps = 0;
-  const result = await runSearch(cfg, {
-    runDir: dir,
-    resume: opts.resume ?? false,
-    data: await openSearchData(cfg),
-    onEvent: (e) => {
-      if (e.type === 'step') steps++;
-      events.push(e);
-      run.log(e);
-    },
-    logBytes: () => run.logBytes(),
-    truncateLog: (b) => run.truncateLog(b),
-    shouldStop: () => opts.stopAfterSteps !== undefined && steps >= opts.stopAfterSteps,
-  });
-  return { result, events, dir };
-}
+import { epochsOf, search, tinyConfig } from './search-harness.js';
 
 /** The genotype and softmax(α) a run starts from (runSearch seeds, then builds, exactly like this). */
 function initialState(cfg: SearchConfig) {
@@ -48,7 +20,6 @@ function initialState(cfg: SearchConfig) {
   return { ...deriveGenotype(parts), weights: parts.mixing.derivationWeights(parts.arch, parts.space) };
 }
 
-const epochsOf = (events: SearchEvent[]) => events.filter((e): e is Extract<SearchEvent, { type: 'epoch' }> => e.type === 'epoch');
 const maxAbsDiff = (a: number[][], b: number[][]) => Math.max(...a.flatMap((row, i) => row.map((v, j) => Math.abs(v - b[i]![j]!))));
 
 describe('search behaviour', () => {
