@@ -2,7 +2,8 @@
 // (C=36, 20 cells, auxiliary head, drop path 0.2, batch 96), one step = forward + backward + SGD
 // step with gradient clipping, as `dnas train` runs it. Prints images/s and peak RSS; then, when
 // REF_DARTS points at quark0/darts' cnn/ folder and /usr/bin/python3 has torch, times the reference
-// model.py on the same settings with our Python driver and prints the ratio.
+// model.py on the same settings with our Python driver, channels-last like ours and contiguous as
+// published, and prints the throughput ratio and the peak-RSS ratio for each.
 // DNAS_BENCH_STEPS (default 5) and DNAS_BENCH_BATCH (default 96) shrink it for a smoke run.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -45,23 +46,34 @@ function ours(): { imagesPerSecond: number; msMedian: number } {
   return { imagesPerSecond: (1000 * batch) / msMedian, msMedian };
 }
 
-function reference(threads: number): { images_per_s: number } | string {
+interface ReferenceResult { images_per_s: number; peak_rss_mb: number }
+
+function reference(threads: number, channelsLast: boolean): ReferenceResult | string {
   const refDarts = process.env.REF_DARTS;
   if (!refDarts) return 'REF_DARTS is not set (point it at quark0/darts cnn/)';
   if (!existsSync(`${refDarts}/model.py`)) return `REF_DARTS='${refDarts}' has no model.py`;
   if (!existsSync(PYTHON) || spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) return `${PYTHON} has no torch`;
   const driver = fileURLToPath(new URL('../../bench/reference/darts_train_step.py', import.meta.url));
-  const r = spawnSync(PYTHON, [driver], { encoding: 'utf8', env: { ...process.env, BENCH_STEPS: String(steps), BENCH_BATCH: String(batch), BENCH_THREADS: String(threads) } });
+  const r = spawnSync(PYTHON, [driver], { encoding: 'utf8', env: { ...process.env, BENCH_STEPS: String(steps), BENCH_BATCH: String(batch), BENCH_THREADS: String(threads), BENCH_CHANNELS_LAST: channelsLast ? '1' : '0' } });
   if (r.status !== 0) return `the reference driver failed: ${r.stderr.trim().split('\n').pop()}`;
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as { images_per_s: number };
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as ReferenceResult;
 }
 
 const result = ours();
 const threads = torch.getNumThreads();
+const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 console.log(JSON.stringify({
   bench: 'train-step', network: 'DARTS_V2-cifar', initChannels: 36, layers: 20, auxiliary: true, drop_path: 0.2, batch, threads, steps,
-  ms_median: Math.round(result.msMedian), images_per_s: Number(result.imagesPerSecond.toFixed(2)), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+  ms_median: Math.round(result.msMedian), images_per_s: Number(result.imagesPerSecond.toFixed(2)), peak_rss_mb: peakRssMb,
 }));
-const ref = reference(threads);
-if (typeof ref === 'string') console.log(JSON.stringify({ bench: 'train-step-vs-reference', skipped: ref }));
-else console.log(JSON.stringify({ bench: 'train-step-vs-reference', ours_images_per_s: Number(result.imagesPerSecond.toFixed(2)), reference_images_per_s: ref.images_per_s, ratio: Number((result.imagesPerSecond / ref.images_per_s).toFixed(3)) }));
+for (const channelsLast of [true, false]) {
+  const ref = reference(threads, channelsLast);
+  if (typeof ref === 'string') {
+    console.log(JSON.stringify({ bench: 'train-step-vs-reference', skipped: ref }));
+    break;
+  }
+  console.log(JSON.stringify({
+    bench: 'train-step-vs-reference', reference_channels_last: channelsLast, ours_images_per_s: Number(result.imagesPerSecond.toFixed(2)), reference_images_per_s: ref.images_per_s,
+    ratio: Number((result.imagesPerSecond / ref.images_per_s).toFixed(3)), peak_rss_mb: peakRssMb, reference_peak_rss_mb: ref.peak_rss_mb, memory_ratio: Number((peakRssMb / ref.peak_rss_mb).toFixed(3)),
+  }));
+}
