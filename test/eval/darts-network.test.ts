@@ -71,6 +71,16 @@ describe('DARTS evaluation networks', () => {
     disposeNet([...net.parameters(), ...net.buffers()]);
   });
 
+
+  // The paper quotes 574M for this network; its counter was never published. The same rule
+  // (conv and linear multiply-adds, forward hooks on a 224×224 image) applied to quark0/darts' own
+  // NetworkImageNet(48, 1000, 14, False, DARTS_V2) under torch 1.13 gives 529,911,552; D-X-Y reports
+  // 523M and ptflops (which adds BN, activations and pooling) 545M in quark0/darts issue #46.
+  test('dartsV2ImageNetCostsWhatTheReferenceNetworkCountsTo', () => {
+    const net = new NetworkImageNet({ genotype: genotype('DARTS_V2'), numClasses: 1000, initChannels: 48, layers: 14, auxiliary: true });
+    assert.equal(countMacs(net, [3, 224, 224]), 529_911_552);
+    disposeNet([...net.parameters(), ...net.buffers()]);
+  });
   test('conv7x1x1x7SplitsItsStrideOverItsTwoConvs', () => {
     const op = createDartsEvalOp('conv_7x1_1x7', 4, 2);
     // Two 7-tap convs of 4×4 channels and an affine BN, as in the reference op table.
