@@ -27,10 +27,12 @@ interface Case {
   channelsLast: boolean;
   steps: number;
   checkpointCells?: number;
+  /** Second order's mixed product: the paper's finite difference (default) or exact double backward. */
+  hessian?: 'finite-difference' | 'exact';
 }
 
 function caseName(c: Case): string {
-  return `${c.space}-${c.method}-${c.order}${c.checkpointCells ? `-ckpt${c.checkpointCells}` : ''}`;
+  return `${c.space}-${c.method}-${c.order}${c.checkpointCells ? `-ckpt${c.checkpointCells}` : ''}${c.hessian === 'exact' ? '-exact' : ''}`;
 }
 
 /** Paper shapes per space, and the smallest ones each space allows (DNAS_BENCH_TINY). */
@@ -48,7 +50,7 @@ function runCase(c: Case): void {
   const side = tiny ? 8 : 32;
   const cfg = resolveSearchConfig({
     space: c.space as 'darts' | 'nb201' | 'hypercuboid', method: c.method, order: c.order, batchSize, channelsLast: c.channelsLast,
-    checkpointCells: c.checkpointCells ?? 0, initChannels: tiny ? 4 : 16, layers: tiny ? shape.tinyLayers : shape.layers, warmupEpochs: 0,
+    checkpointCells: c.checkpointCells ?? 0, ...(c.hessian ? { hessian: c.hessian } : {}), initChannels: tiny ? 4 : 16, layers: tiny ? shape.tinyLayers : shape.layers, warmupEpochs: 0,
     ...(shape.steps ? { steps: tiny ? shape.tinySteps : shape.steps } : {}),
   });
   const parts = buildSearch(cfg, { inChannels: 3, numClasses: 10 });
@@ -72,6 +74,7 @@ function runCase(c: Case): void {
   const median = times[Math.floor(times.length / 2)]!;
   console.log(JSON.stringify({
     bench: 'search-step', space: c.space, method: c.method, order: c.order, batch: batchSize, channels_last: c.channelsLast, checkpoint_cells: c.checkpointCells ?? 0,
+    ...(c.order === 2 ? { hessian: cfg.hessian } : {}),
     ...(cfg.romeK > 1 ? { rome_k: cfg.romeK } : {}), ...(tiny ? { tiny: true } : {}),
     threads: torch.getNumThreads(), steps: times.length, ms_median: Math.round(median), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
   }));
@@ -135,6 +138,8 @@ if (arg) {
     { space: 'darts', method: 'darts', order: 1, batch: 64, channelsLast: true, steps, checkpointCells: 2 },
     { space: 'darts', method: 'darts', order: 2, batch: 64, channelsLast: true, steps },
     { space: 'darts', method: 'darts', order: 2, batch: 64, channelsLast: true, steps, checkpointCells: 2 },
+    // The exact double-backward mixed product instead of the finite difference (#12: is it cheaper?).
+    { space: 'darts', method: 'darts', order: 2, batch: 64, channelsLast: true, steps, hessian: 'exact' },
     { space: 'darts', method: 'gdas', order: 1, batch: 64, channelsLast: true, steps },
     { space: 'darts', method: 'pc-darts', order: 1, batch: 256, channelsLast: true, steps },
     // iDARTS: T = 5 weight steps, the validation gradients, K = 2 Hessian products and the finite difference per step.
@@ -156,6 +161,6 @@ if (arg) {
       continue;
     }
     // The reference is compared with our plain DARTS step (no gradient checkpointing) on its own space.
-    if (c.space === 'darts' && c.method === 'darts' && !c.checkpointCells && !('skipped' in driver)) compareWithReference(c, ours, driver);
+    if (c.space === 'darts' && c.method === 'darts' && !c.checkpointCells && !c.hessian && !('skipped' in driver)) compareWithReference(c, ours, driver);
   }
 }
