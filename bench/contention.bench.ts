@@ -83,3 +83,15 @@ for (const policy of chosen) {
     quiet_runs: quiet[policy], busy_runs: busy[policy], load_before: +loadBefore.toFixed(2), load_after: +loadavg()[0]!.toFixed(2),
   }));
 }
+// What dnas does by default: libgomp's spin on a quiet machine, PASSIVE once the 1-minute load average
+// fills all but half a core (src/torch/native.ts). A user who starts a search on a busy machine gets
+// the busy PASSIVE step; on a quiet one, the quiet spin step. (Both measured above; the policy is
+// chosen at load, so this line pairs the two measurements rather than re-running them.)
+if (quiet.spin && busy.passive) {
+  const q = median(quiet.spin);
+  const b = median(busy.passive);
+  console.log(JSON.stringify({
+    bench: 'search-step-contention', policy: 'auto (spin when quiet, passive when busy)', ...stepCase, cores: availableParallelism(), rounds,
+    quiet_ms: q, busy_ms: b, slowdown: +(b / q).toFixed(2), goal_slowdown: 2.5, load_before: +loadBefore.toFixed(2), load_after: +loadavg()[0]!.toFixed(2),
+  }));
+}
