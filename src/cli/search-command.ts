@@ -71,7 +71,7 @@ function joinProcessGroup(place: Placement, flags: RunFlags, cfg: SearchConfig):
   try {
     torch.distributed.initProcessGroup({ backend, rank: place.rank, worldSize: place.worldSize, masterAddr, masterPort, timeout: flags.distTimeout === undefined ? undefined : flags.distTimeout * 1000 });
   } catch (e) {
-    throw new Error(`--master-addr/--master-port: ${(e as Error).message}; check that rank 0 is running there and reachable, or raise --dist-timeout`);
+    throw new Error(`--master-addr/--master-port: ${(e as Error).message.replace(/^initProcessGroup: /, '')}; check that rank 0 is running there and reachable, or raise --dist-timeout`);
   }
   if (place.launched) exitWithLauncher(place.rank);
   return processGroupDataParallel();

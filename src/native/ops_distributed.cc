@@ -10,6 +10,7 @@
 #include <torch/version.h>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <c10/util/Logging.h>
 #include <chrono>
 #include <memory>
 
@@ -70,6 +71,23 @@ c10d::ReduceOp reduceOpFromCode(int64_t code) {
   }
 }
 
+// c10d logs a failure (a connect timeout, a lost peer) to stderr before throwing it; the exception
+// reaches JS as an Error with the same text, so the log line would only print the message twice,
+// and on ranks that must print nothing but their error. Silenced below FATAL while a call runs.
+class QuietC10dLog {
+ public:
+  QuietC10dLog() : saved_(level()) { level() = std::max(saved_, 3); }
+  ~QuietC10dLog() { level() = saved_; }
+
+ private:
+#ifdef C10_USE_GLOG
+  static int& level() { return FLAGS_minloglevel; }
+#else
+  static int& level() { return FLAGS_caffe2_log_level; }
+#endif
+  int saved_;
+};
+
 // Waits for a collective; a failure stored in the Work is rethrown here.
 void finish(const c10::intrusive_ptr<c10d::Work>& work) { work->wait(); }
 
@@ -78,6 +96,7 @@ void finish(const c10::intrusive_ptr<c10d::Work>& work) { work->wait(); }
 // initProcessGroup(backend, rank, worldSize, masterAddr, masterPort, timeoutMs, glooInterface, glooHostname)
 DNAS_FN(initProcessGroup) {
   return guarded(info, [&]() -> Napi::Value {
+    QuietC10dLog quiet;
     if (g_group) throw std::runtime_error("a process group is already initialised in this process; call destroyProcessGroup first");
     std::string backend = stringArg(info, 0);
     int rank = static_cast<int>(intArg(info, 1));
@@ -149,6 +168,7 @@ DNAS_FN(hasNccl) {
 // allReduce(tensor, opCode): in place.
 DNAS_FN(allReduce) {
   return guarded(info, [&]() -> Napi::Value {
+    QuietC10dLog quiet;
     std::vector<at::Tensor> tensors{tensorArg(info, 0)};
     c10d::AllreduceOptions options;
     options.reduceOp = reduceOpFromCode(intArg(info, 1));
@@ -160,6 +180,7 @@ DNAS_FN(allReduce) {
 // broadcast(tensor, src): in place.
 DNAS_FN(broadcast) {
   return guarded(info, [&]() -> Napi::Value {
+    QuietC10dLog quiet;
     std::vector<at::Tensor> tensors{tensorArg(info, 0)};
     c10d::BroadcastOptions options;
     options.rootRank = static_cast<int64_t>(intArg(info, 1));
@@ -170,6 +191,7 @@ DNAS_FN(broadcast) {
 
 DNAS_FN(barrier) {
   return guarded(info, [&]() -> Napi::Value {
+    QuietC10dLog quiet;
     finish(current().group->barrier());
     return info.Env().Undefined();
   });
