@@ -144,7 +144,7 @@ async function searchAndReport(cfg: SearchConfig, dir: RunDir, flags: RunFlags, 
   const onSignal = (signal: NodeJS.Signals) => {
     if (stop) process.exit(signal === 'SIGTERM' ? 143 : 130);
     stop = signal;
-    process.stderr.write(`\n${signal}: stopping after this step with a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit without one)…\n`);
+    if (writes) process.stderr.write(`\n${signal}: stopping after this step with a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit without one)…\n`);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
