@@ -3,9 +3,8 @@
 #   - Debian packages: libtorch-dev (unless LIBTORCH points at another libtorch), libgloo-dev (the
 #     Gloo headers c10d's ProcessGroupGloo.hpp includes, for data-parallel search; Debian's libtorch
 #     is built against the same system gloo; a LIBTORCH folder that ships include/gloo needs none),
-#     libopenblas0-pthread
-#     (Debian's reference BLAS makes a 2048² matmul ~40x slower), dataset-fashion-mnist (the embedded
-#     default data set); chromium (optional: only the real-browser test of `dnas report` needs it, and
+#     libopenblas0-pthread (Debian's reference BLAS makes a 2048² matmul ~40x slower),
+#     dataset-fashion-mnist (the embedded default data set); chromium (optional: only the real-browser test of `dnas report` needs it, and
 #     that test is skipped, saying so, without it).
 #   - npm dependencies, the native addon (node-gyp), the TypeScript (tsc).
 # Modes:
