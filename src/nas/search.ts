@@ -149,8 +149,9 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
   // Rank 0 alone writes; the others compute the same run and keep their replica in step.
   const writes = (dp?.rank ?? 0) === 0;
   if (cfg.worldSize !== worldSize) throw new Error(`--world-size: the configuration is for ${cfg.worldSize} process${cfg.worldSize === 1 ? '' : 'es'}, but ${worldSize} take part in the search`);
-  // Thread counts and checkpoint timing may differ per process; everything else must match.
-  dp?.assertSame('settings', JSON.stringify({ ...cfg, numThreads: 0, checkpointEvery: '0', resume: io.resume }));
+  // Thread counts, checkpoint timing and where each machine keeps the data may differ per process;
+  // everything else must match.
+  dp?.assertSame('settings', JSON.stringify({ ...cfg, numThreads: 0, checkpointEvery: '0', dataDir: undefined, resume: io.resume }));
   const parts = buildSearch(cfg, data);
   const { net, arch, archParams, weights, weightOptimizer, archOptimizer, scheduler, mixing, space } = parts;
   let weightGradSeen = weights.map(() => false);

@@ -23,6 +23,8 @@ export interface Variant {
   steps: number;
   /** False: the processes skip the gradient mean (the control that shows the test can fail). */
   average?: boolean;
+  /** Ranks other than 0 start from other weights and α: the broadcast from rank 0 must undo it. */
+  perturbOtherRanks?: boolean;
 }
 
 const variants = JSON.parse(process.argv[2]!) as Variant[];
@@ -38,6 +40,8 @@ for (const v of variants) {
   torch.manualSeed(cfg.seed);
   const parts = buildSearch(cfg, data);
   parts.net.eval();
+  // (a constant shift: a random one would also move this rank's RNG stream away from rank 0's)
+  if (v.perturbOtherRanks && (dp?.rank ?? 0) !== 0) torch.noGrad(() => [...parts.weights, ...parts.archParams].forEach((p) => p.add_(0.5)));
   dp?.syncFromRankZero([...Object.values(parts.net.stateDict()), ...parts.archParams]);
   const train = dp ? shardStream(data.train, dp) : data.train;
   const valid = dp && data.valid ? shardStream(data.valid, dp) : data.valid;

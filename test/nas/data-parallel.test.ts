@@ -50,6 +50,8 @@ describe('data-parallel search', () => {
   test('twoProcessesWithHalfBatchesStepAsOneProcessWithTheWholeBatch', async () => {
     const variants: Variant[] = [
       { name: 'darts-first-order', overrides: { archLr: 0.01 }, steps: 3 },
+      // Replicas that start apart (another initialisation) start from rank 0's after the broadcast.
+      { name: 'replicas-start-from-rank-0', overrides: { archLr: 0.01 }, steps: 1, perturbOtherRanks: true },
       // The virtual step and the finite-difference radius need the global batch's gradients.
       { name: 'darts-second-order', overrides: { order: 2, archLr: 0.01 }, steps: 3 },
       // A sampled single path: every process must draw the same architecture sample.
