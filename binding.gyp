@@ -1,6 +1,7 @@
 {
   "variables": {
-    "libtorch%": "<!(node -p \"process.env.LIBTORCH || ''\")"
+    "libtorch%": "<!(node -p \"process.env.LIBTORCH || ''\")",
+    "cuda_libtorch%": "<!(node -p \"process.env.LIBTORCH && require('fs').existsSync(process.env.LIBTORCH + '/lib/libtorch_cuda.so') ? 1 : 0\")"
   },
   "targets": [
     {
@@ -11,7 +12,8 @@
         "src/native/ops_tensor.cc",
         "src/native/ops_nn.cc",
         "src/native/ops_depthwise.cc",
-        "src/native/ops_autograd.cc"
+        "src/native/ops_autograd.cc",
+        "src/native/ops_distributed.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"
@@ -32,6 +34,9 @@
             "<!(node -e \"const fs=require('fs');const l=process.env.LIBTORCH+'/lib';console.log(fs.existsSync(l+'/libtorch_cuda.so')?'-ltorch_cuda -lc10_cuda':'')\")",
             "-Wl,--as-needed"
           ]
+        }],
+        ["cuda_libtorch==1", {
+          "defines": ["DNAS_CUDA_LIBTORCH"]
         }]
       ]
     }

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what dnas needs and builds it. Idempotent: quick when everything is already in place.
-#   - Debian packages: libtorch-dev (unless LIBTORCH points at another libtorch), libopenblas0-pthread
-#     (Debian's reference BLAS makes a 2048² matmul ~40x slower), dataset-fashion-mnist (the embedded
-#     default data set); chromium (optional: only the real-browser test of `dnas report` needs it, and
+#   - Debian packages: libtorch-dev (unless LIBTORCH points at another libtorch), libgloo-dev (the
+#     Gloo headers c10d's ProcessGroupGloo.hpp includes, for data-parallel search; Debian's libtorch
+#     is built against the same system gloo; a LIBTORCH folder that ships include/gloo needs none),
+#     libopenblas0-pthread (Debian's reference BLAS makes a 2048² matmul ~40x slower),
+#     dataset-fashion-mnist (the embedded default data set); chromium (optional: only the real-browser test of `dnas report` needs it, and
 #     that test is skipped, saying so, without it).
 #   - npm dependencies, the native addon (node-gyp), the TypeScript (tsc).
 # Modes:
@@ -39,6 +41,7 @@ elif [ ! -f "$LIBTORCH/include/torch/csrc/api/include/torch/torch.h" ]; then
   say "LIBTORCH=$LIBTORCH has no include/torch/csrc/api/include/torch/torch.h; point it at a libtorch folder (e.g. python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')"
   exit 1
 fi
+[ -f /usr/include/gloo/config.h ] || [ -f "${LIBTORCH:-/nonexistent}/include/gloo/config.h" ] || missing+=(libgloo-dev)
 [ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ] || [ -n "${LIBTORCH:-}" ] || missing+=(libopenblas0-pthread)
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || missing+=(dataset-fashion-mnist)
 

@@ -28,7 +28,11 @@ async function main(): Promise<void> {
 main().catch((e: unknown) => {
   // User-facing errors are one line: what was wrong and how to fix it.
   const msg = e instanceof Error ? e.message : String(e);
-  process.stderr.write(`dnas: ${msg.split('\n')[0]}\n`);
+  // A rank of a data-parallel search says which one it is (the launcher starts them with RANK and WORLD_SIZE).
+  const rank = Number(process.env.WORLD_SIZE) > 1 && process.env.RANK !== undefined ? `rank ${process.env.RANK}: ` : '';
+  process.stderr.write(`dnas: ${rank}${msg.split('\n')[0]}\n`);
   if (process.env.DNAS_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
-  process.exit(1);
+  // An error may carry the exit code that tells a supervisor why (see src/cli/launch.ts).
+  const code = (e as { exitCode?: unknown } | null)?.exitCode;
+  process.exit(typeof code === 'number' ? code : 1);
 });

@@ -67,6 +67,8 @@ export interface StepInputs {
   updateArch?: boolean;
   /** Carried across steps: which weights have had a gradient (see StepContext). */
   weightGradSeen?: boolean[];
+  /** Data-parallel search: the gradient mean over the processes (see StepContext). */
+  allReduceMean?: StepContext['allReduceMean'];
 }
 
 /** The context one search step runs on. */
@@ -93,6 +95,7 @@ export function createStepContext(p: SearchParts, s: StepInputs): StepContext {
     progress,
     sample: null,
     weightGradSeen: s.weightGradSeen ?? p.weights.map(() => false),
+    ...(s.allReduceMean ? { allReduceMean: s.allReduceMean } : {}),
   };
 }
 

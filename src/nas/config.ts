@@ -25,6 +25,8 @@ export const BASE_CONFIG = {
   checkpointCells: 0,
   numThreads: 0,
   checkpointEvery: '0',
+  nproc: 1,
+  worldSize: 1,
   hessianEvery: 2,
   hessianIterations: 20,
   hessianTolerance: 1e-3,
@@ -86,7 +88,7 @@ export function resolveSearchConfig(overrides: SearchOverrides = {}): SearchConf
 /** Validates a config object (also one read back from config.json); errors name the flag, in one line. */
 export function parseSearchConfig(raw: unknown): SearchConfig {
   // A config.json written before ROME's settings existed ran without them: it resumes as it ran.
-  const withLaterKeys = raw && typeof raw === 'object' && !Array.isArray(raw) ? { topology: 'all-edges', top2Relaxation: 'softmax', romeK: 1, ...raw } : raw;
+  const withLaterKeys = raw && typeof raw === 'object' && !Array.isArray(raw) ? { topology: 'all-edges', top2Relaxation: 'softmax', romeK: 1, nproc: 1, worldSize: 1, ...raw } : raw;
   const r = searchConfigSchema.safeParse(withLaterKeys);
   if (!r.success) {
     const issues = r.error.issues.map((i) => {
@@ -115,6 +117,12 @@ export function parseSearchConfig(raw: unknown): SearchConfig {
   }
   if (cfg.update !== 'single-level' && cfg.trainPortion === 1) {
     throw new Error(`invalid configuration: --train-portion 1 leaves no validation data for --update ${cfg.update}; use a share below 1 (DARTS: 0.5)`);
+  }
+  if (cfg.batchSize % cfg.worldSize !== 0) {
+    throw new Error(`invalid configuration: --batch-size ${cfg.batchSize} does not split over ${cfg.worldSize} processes (--nproc/--world-size ${cfg.worldSize}); use a multiple of ${cfg.worldSize}, the global batch`);
+  }
+  if (cfg.nproc > 1 && cfg.worldSize !== cfg.nproc) {
+    throw new Error(`invalid configuration: --nproc ${cfg.nproc} starts every process of the search on this machine; leave out --world-size (${cfg.worldSize}), or drop --nproc to start the ranks yourself`);
   }
   if (cfg.partialChannels > 1 && cfg.initChannels % cfg.partialChannels !== 0) {
     throw new Error(`invalid configuration: --partial-channels ${cfg.partialChannels} does not divide --init-channels ${cfg.initChannels}; PC-DARTS sends C/K channels through each edge`);

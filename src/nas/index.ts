@@ -20,6 +20,7 @@ export { parseSearchConfig, resolveSearchConfig, searchConfigSchema, QUICK_PRESE
 export { buildSearch, createStepContext, deriveGenotype, type SearchParts, type DataShape } from './build.js';
 export { runSearch, type SearchEvent, type SearchIO, type SearchData, type BatchStream, type SearchResult } from './search.js';
 export { openSearchData } from './search-data.js';
+export { processGroupDataParallel, shardBatch, shardStream, assertResumeWorldSize, type DataParallel } from './data-parallel.js';
 export * from './diagnostics/index.js';
 export { maxWWeights, type MaxWOptions } from './max-w.js';
 export { sharpOps, sharpSearchOp, SHARP_OPS, SharpSepConv, ResizablePool, PaddedFactorizedReduce, type OpTable, type SharpOpsOptions } from './spaces/sharp-ops.js';

@@ -28,8 +28,13 @@ export async function openSearchData(cfg: SearchConfig): Promise<SearchData> {
     std: dataset.std,
     memoryFormat: cfg.channelsLast ? 'channelsLast' : 'contiguous',
   };
-  // Batches of 1 would break batch normalisation; otherwise the last partial batch is kept, as the reference does.
-  const dropLast = (n: number) => n % cfg.batchSize === 1;
+  // Batches of 1 would break batch normalisation; otherwise the last partial batch is kept, as the
+  // reference does. A data-parallel search keeps it only when it splits evenly over the processes
+  // with at least 2 examples each (src/nas/data-parallel.ts slices every batch into equal shards).
+  const dropLast = (n: number) => {
+    const tail = n % cfg.batchSize;
+    return tail > 0 && (tail % cfg.worldSize !== 0 || tail / cfg.worldSize < 2);
+  };
   const common = { batchSize: cfg.batchSize, shuffle: true, augment, train: true, device: cfg.device };
   return {
     inChannels: c,

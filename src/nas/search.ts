@@ -6,6 +6,7 @@ import type { Tensor } from '../torch/index.js';
 import { buildSearch, createStepContext, deriveGenotype, releaseStepContext } from './build.js';
 import { type Checkpoint, hasCheckpoint, loadCheckpoint, prefixed, saveCheckpoint, unprefixed } from './checkpoint.js';
 import type { SearchConfig } from './config.js';
+import { assertResumeWorldSize, type DataParallel, shardStream } from './data-parallel.js';
 import { setDropPathProb } from './mixing/weighted-sum.js';
 import { optimizerFromTensors, optimizerToTensors } from './optimizer-state.js';
 import { type CollapseDiagnostics, checkEarlyStop, collapseDiagnostics, type EarlyStopResult, type EpochMeasurement } from './diagnostics/index.js';
@@ -90,6 +91,12 @@ export interface SearchIO {
    * NAS-Bench-201 table lookup of the derived cell).
    */
   annotateEpoch?(e: { epoch: number; genotype: string; genotypeJSON: object }): Record<string, unknown>;
+  /**
+   * Data-parallel search: this process's part in a process group (src/nas/data-parallel.ts). Every
+   * process runs runSearch with the same config and data; each computes on its shard of every
+   * batch, and only rank 0 writes checkpoints (its io should write the log and outputs alone).
+   */
+  dataParallel?: DataParallel;
 }
 
 export interface SearchResult {
@@ -115,6 +122,8 @@ interface RunState {
   weightGradSeen: boolean[];
   /** Per-epoch measurements the early-stop rules read. */
   history: EpochMeasurement[];
+  /** Processes of a data-parallel search (absent: 1); a resume must use as many. */
+  worldSize?: number;
 }
 
 interface EpochTotals {
@@ -135,6 +144,14 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
   if (cfg.numThreads > 0) torch.setNumThreads(cfg.numThreads);
   torch.manualSeed(cfg.seed);
   const { data } = io;
+  const dp = io.dataParallel;
+  const worldSize = dp?.worldSize ?? 1;
+  // Rank 0 alone writes; the others compute the same run and keep their replica in step.
+  const writes = (dp?.rank ?? 0) === 0;
+  if (cfg.worldSize !== worldSize) throw new Error(`--world-size: the configuration is for ${cfg.worldSize} process${cfg.worldSize === 1 ? '' : 'es'}, but ${worldSize} take part in the search`);
+  // Thread counts, checkpoint timing and where each machine keeps the data may differ per process;
+  // everything else must match.
+  dp?.assertSame('settings', JSON.stringify({ ...cfg, numThreads: 0, checkpointEvery: '0', dataDir: undefined, resume: io.resume }));
   const parts = buildSearch(cfg, data);
   const { net, arch, archParams, weights, weightOptimizer, archOptimizer, scheduler, mixing, space } = parts;
   let weightGradSeen = weights.map(() => false);
@@ -147,6 +164,7 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
     if (!hasCheckpoint(io.runDir)) throw new Error(`cannot resume: '${io.runDir}' has no checkpoint (run without --resume to start it)`);
     const ckpt = loadCheckpoint<RunState>(io.runDir);
     if (ckpt.state.version !== 2) throw new Error(`cannot resume: '${io.runDir}' holds a checkpoint of format ${ckpt.state.version}, this dnas writes format 2; start a new run`);
+    assertResumeWorldSize(ckpt.state.worldSize ?? 1, worldSize);
     torch.noGrad(() => {
       net.loadStateDict(unprefixed('net', ckpt.tensors));
       for (const [name, t] of Object.entries(unprefixed('arch', ckpt.tensors))) {
@@ -169,7 +187,14 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
     for (const t of Object.values(ckpt.tensors)) t.dispose();
   }
 
+  // Every replica starts from rank 0's weights, buffers and α, as DDP broadcasts them (the shared
+  // seed already makes them equal; this keeps it so whatever built them).
+  dp?.syncFromRankZero([...Object.values(net.stateDict()), ...archParams]);
+  const train = dp ? shardStream(data.train, dp) : data.train;
+  const valid = dp && data.valid ? shardStream(data.valid, dp) : data.valid;
+
   const checkpoint = (epoch: number, step: number, reason: 'epoch' | 'interrupt' | 'periodic') => {
+    if (!writes) return;
     torch.tidy(() => {
       const w = optimizerToTensors(weightOptimizer);
       const a = optimizerToTensors(archOptimizer);
@@ -193,6 +218,7 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
         epochTotals: totals,
         weightGradSeen,
         history,
+        ...(worldSize > 1 ? { worldSize } : {}),
       };
       io.onEvent({ type: 'checkpoint', epoch, step, reason });
       state.logBytes = io.logBytes();
@@ -215,27 +241,31 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
   let probes: Batch[] | undefined;
   net.train();
   let lastGenotype = deriveGenotype(parts);
+  // Data-parallel: whether any process was asked to stop, agreed after every step, so that all
+  // stop at the same step (one stopping alone would leave the others waiting in a collective).
+  let stopAgreed = false;
   for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
     const lr = scheduler.getLastLr()[0]!;
     // Drop path ramps linearly from 0, as quark0/darts' training does (a function of the epoch, so a resume sees the same value).
     setDropPathProb(net, (cfg.dropPathProb * epoch) / cfg.epochs);
     for (let step = epoch === startEpoch ? startStep : 0; step < stepsPerEpoch; step++) {
-      if (io.shouldStop()) {
+      if (dp ? stopAgreed : io.shouldStop()) {
         checkpoint(epoch, step, 'interrupt');
         return { ...lastGenotype, interrupted: true, epochsDone: epoch };
       }
       const began = performance.now();
-      const stats = torch.tidy(() => {
+      let stats = torch.tidy(() => {
         const ctx = createStepContext(parts, {
-          trainBatch: data.train.next(),
+          trainBatch: train.next(),
           nextValidBatch: () => {
-            if (!data.valid) throw new Error(`--update ${cfg.update} asked for a validation batch, but --train-portion 1 left no validation data`);
-            return data.valid.next();
+            if (!valid) throw new Error(`--update ${cfg.update} asked for a validation batch, but --train-portion 1 left no validation data`);
+            return valid.next();
           },
-          nextTrainBatch: () => data.train.next(),
+          nextTrainBatch: () => train.next(),
           progress: progressAt(epoch, cfg.epochs, step, stepsPerEpoch),
           lr,
           weightGradSeen,
+          allReduceMean: dp?.mean,
         });
         try {
           return parts.update.step(ctx);
@@ -243,6 +273,11 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
           releaseStepContext(ctx);
         }
       });
+      if (dp) {
+        const agreed = dp.reduceStep(stats, io.shouldStop());
+        stats = agreed.stats;
+        stopAgreed = agreed.stop;
+      }
       const seconds = (performance.now() - began) / 1000;
       accumulate(totals, stats, seconds);
       io.onEvent({ type: 'step', epoch, step, lr, seconds, ...stats });
@@ -267,6 +302,8 @@ export async function runSearch(cfg: SearchConfig, io: SearchIO): Promise<Search
     });
     history.push({ epoch, ...diagnostics });
     const stop = cfg.earlyStop === 'off' ? undefined : checkEarlyStop(cfg.earlyStop, history, { window: cfg.earlyStopWindow, threshold: cfg.earlyStopThreshold });
+    // The replicas measure the same thing; should they ever disagree, stopping alone would hang the others.
+    if (dp && dp.any(Boolean(stop?.fired)) !== Boolean(stop?.fired)) throw new Error(`data-parallel search: the processes disagree on early stopping at epoch ${epoch + 1}; rerun without --early-stop`);
     io.onEvent({
       type: 'epoch',
       epoch,

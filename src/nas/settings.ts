@@ -160,7 +160,10 @@ export const SEARCH_SETTINGS = {
   autoaugmentPolicy: choice('autoaugment-policy', ['cifar10', 'sharpdarts-cifar10'], "AutoAugment table: 'cifar10' (the paper's 25 sub-policies) or 'sharpdarts-cifar10' (the 95 sharpDARTS' code draws from)"),
   channelsLast: bool('channels-last', 'channels-last (NHWC) activations, 2–5× faster depthwise convs on CPU'),
   checkpointCells: int('checkpoint-cells', 'recompute the first N cells during backward instead of storing them: less memory, more time (DARTS space)', { min: 0 }),
-  numThreads: int('threads', 'CPU threads (0 = all cores)', { min: 0 }),
+  numThreads: int('threads', 'CPU threads per process (0 = all cores; with --nproc N, the cores / N)', { min: 0 }),
+  // Data-parallel search (src/nas/data-parallel.ts): recorded so a resume runs as many processes.
+  nproc: int('nproc', 'data-parallel search on this machine: start N processes, each computing on 1/N of every batch, gradients averaged before every step (--batch-size stays the global batch)', { min: 1 }),
+  worldSize: int('world-size', 'data-parallel search across machines: processes in all (default: WORLD_SIZE, else --nproc, else 1); start each with its --rank, the same --master-addr and --master-port', { min: 1 }),
   checkpointEvery: {
     kind: 'string',
     schema: z.string().regex(/^\d+(s|m|h)?$/, 'expected a step count (200) or a duration (90s, 10m, 1h); 0 = only at epoch ends'),

@@ -70,6 +70,7 @@ void registerNnOps(Napi::Env env, Napi::Object exports);
 void registerAutogradOps(Napi::Env env, Napi::Object exports);
 void registerHandleOps(Napi::Env env, Napi::Object exports);
 void registerDepthwiseOps(Napi::Env env, Napi::Object exports);
+void registerDistributedOps(Napi::Env env, Napi::Object exports);
 
 }  // namespace dnas
 

@@ -6,6 +6,7 @@ export * from './functional.js';
 export { tidy, keep, scopeDepth } from './scope.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd.js';
 export * as autograd from './autograd.js';
+export * as distributed from './distributed.js';
 export { backends } from './backends.js';
 export { manualSeed, getRngState, setRngState, setNumThreads, getNumThreads, memory, cuda } from './runtime.js';
 export { save, load, loadFile, serialize, deserialize, writeFileAtomic } from './safetensors.js';

@@ -110,6 +110,15 @@ export interface NativeAddon {
   cudaIsAvailable(): boolean;
   cudaDeviceCount(): number;
   cudaSynchronize(): void;
+
+  initProcessGroup(backend: string, rank: N, worldSize: N, masterAddr: string, masterPort: N, timeoutMs: N, glooInterface: string, glooHostname: string): void;
+  destroyProcessGroup(): void;
+  isProcessGroupInitialized(): boolean;
+  processGroupInfo(): { rank: number; worldSize: number; backend: string };
+  hasNccl(): boolean;
+  allReduce(x: H, op: N): void;
+  broadcast(x: H, src: N): void;
+  barrier(): void;
 }
 
 function loadAddon(): NativeAddon {

@@ -8,7 +8,7 @@
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import { accumulateSubModels, checkSubModels } from './accumulate.js';
-import { applyArchGradients, applyWeightGradients, beginPhase, lossAndGradients, type StepContext, type StepStats, weightGradients } from './common.js';
+import { applyArchGradients, applyWeightGradients, beginPhase, lossAndGradients, meanOverProcesses, type StepContext, type StepStats, weightGradients } from './common.js';
 import { exactMixedHvp, finiteDifferenceMixedHvp, finiteDifferenceRadius } from './hessian.js';
 
 /** An update rule: one search step (weights and, outside warm-up, architecture). */
@@ -105,7 +105,8 @@ export function unrolledHypergradient(ctx: StepContext, validBatch: { x: Tensor;
     // 1. Virtual step w' = w − ξ(μ·m + ∇w L_train + λw), written into the weights in place: the
     //    reference builds a second network for it; overwriting and restoring is exact and cheaper.
     torch.tidy(() => {
-      const gW = lossAndGradients(ctx, ctx.trainBatch, { arch: false, weights: true }, 'training').weightGrads;
+      // Data-parallel: every process takes the same virtual step, the one the global batch gives.
+      const gW = meanOverProcesses(ctx, lossAndGradients(ctx, ctx.trainBatch, { arch: false, weights: true }, 'training').weightGrads, W);
       torch.noGrad(() => {
         W.forEach((p, i) => {
           const state = ctx.weightOptimizer.state.get(p) as { momentum_buffer?: Tensor } | undefined;
@@ -123,7 +124,13 @@ export function unrolledHypergradient(ctx: StepContext, validBatch: { x: Tensor;
     const { dAlpha, v, lossValue, correctValue } = torch.tidy(() => {
       const r = lossAndGradients(ctx, validBatch, { arch: true, weights: true }, 'validation');
       const dAlpha = ctx.archParams.map((p, i) => r.archGrads[i] ?? torch.zerosLike(p));
-      const v = W.map((p, i) => r.weightGrads[i] ?? torch.zerosLike(p));
+      // v sets the finite-difference radius and direction, so it must be the global batch's; dα
+      // and the Hessian-vector product enter linearly and are averaged with the final gradient.
+      const v = meanOverProcesses(
+        ctx,
+        W.map((p, i) => r.weightGrads[i] ?? torch.zerosLike(p)),
+        W,
+      ) as Tensor[];
       return { dAlpha, v, lossValue: r.loss, correctValue: r.correct };
     });
     torch.noGrad(() => {

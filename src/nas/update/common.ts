@@ -45,6 +45,18 @@ export interface StepContext {
    * sample skips still gets weight decay and momentum; we reproduce that.
    */
   weightGradSeen: boolean[];
+  /**
+   * Data-parallel search: the mean of gradients over the processes (see src/nas/data-parallel.ts).
+   * Absent in a single process. Update rules call it through `meanOverProcesses` wherever a
+   * gradient is used non-linearly (a virtual step, a finite-difference radius) and before every
+   * optimizer step, so N processes with B/N examples each step as one process with B would.
+   */
+  allReduceMean?: (grads: readonly (Tensor | null)[], like: readonly Tensor[]) => (Tensor | null)[];
+}
+
+/** `grads` averaged over the data-parallel processes; unchanged in a single process. Call inside tidy(). */
+export function meanOverProcesses(ctx: Pick<StepContext, 'allReduceMean'>, grads: (Tensor | null)[], like: readonly Tensor[]): (Tensor | null)[] {
+  return ctx.allReduceMean ? ctx.allReduceMean(grads, like) : grads;
 }
 
 export type Phase = 'weights' | 'arch';
@@ -171,11 +183,13 @@ export function weightGradients(ctx: StepContext, batch: Batch): LossAndGradient
 }
 
 /**
- * The second half of the weight step: writes `grads` into the weights' .grad (zero-filled for
- * weights that had a gradient before, as PyTorch's zero_grad leaves them), clips the norm, steps SGD.
+ * The second half of the weight step: averages `grads` over the data-parallel processes, writes
+ * them into the weights' .grad (zero-filled for weights that had a gradient before, as PyTorch's
+ * zero_grad leaves them), clips the norm (after the average, as DDP does), steps SGD.
  */
-export function applyWeightGradients(ctx: StepContext, grads: (Tensor | null)[]): void {
+export function applyWeightGradients(ctx: StepContext, localGrads: (Tensor | null)[]): void {
   torch.tidy(() => {
+    const grads = meanOverProcesses(ctx, localGrads, ctx.weights);
     ctx.weights.forEach((p, i) => {
       const g = grads[i] ?? null;
       if (g) ctx.weightGradSeen[i] = true;
@@ -220,8 +234,12 @@ export function withFrozenWeights<T>(weights: Tensor[], fn: () => T): T {
   }
 }
 
-/** Writes `grads` into the arch params' .grad and lets the arch optimizer step. */
-export function applyArchGradients(ctx: StepContext, grads: (Tensor | null)[]): void {
+/**
+ * Averages `grads` over the data-parallel processes, writes them into the arch params' .grad and
+ * lets the arch optimizer step. Call inside tidy().
+ */
+export function applyArchGradients(ctx: StepContext, localGrads: (Tensor | null)[]): void {
+  const grads = meanOverProcesses(ctx, localGrads, ctx.archParams);
   ctx.archParams.forEach((p, i) => {
     p.grad = grads[i] ?? torch.zerosLike(p);
   });

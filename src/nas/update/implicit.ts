@@ -12,7 +12,7 @@
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import type { Update } from './bilevel.js';
-import { applyArchGradients, type Batch, beginPhase, lossAndGradients, type StepContext, type StepStats, weightStep } from './common.js';
+import { applyArchGradients, type Batch, beginPhase, lossAndGradients, meanOverProcesses, type StepContext, type StepStats, weightStep } from './common.js';
 import { exactMixedHvp, finiteDifferenceMixedHvp, finiteDifferenceRadius, weightHessian } from './hessian.js';
 
 export interface ImplicitOptions {
@@ -45,7 +45,13 @@ export function validationGradients(ctx: StepContext, batch: Batch): ValidationG
     const r = lossAndGradients(ctx, batch, { arch: true, weights: true }, 'validation');
     return {
       g1: ctx.archParams.map((p, i) => r.archGrads[i] ?? torch.zerosLike(p)),
-      v0: ctx.weights.map((p, i) => r.weightGrads[i] ?? torch.zerosLike(p)),
+      // Data-parallel: v0 feeds the Neumann series and the finite-difference radius, so it is the
+      // global batch's on every process; g1 enters linearly and is averaged with the final gradient.
+      v0: meanOverProcesses(
+        ctx,
+        ctx.weights.map((p, i) => r.weightGrads[i] ?? torch.zerosLike(p)),
+        ctx.weights,
+      ) as Tensor[],
       loss: r.loss,
       correct: r.correct,
     };
@@ -61,7 +67,8 @@ export function neumannSeries(ctx: StepContext, batch: Batch, v0: Tensor[], eta:
   try {
     for (let k = 1; k <= K; k++) {
       const next = torch.tidy(() => {
-        const hv = H.apply(v);
+        // (I − ηH)^k is not linear in each process's H: average every product H·v.
+        const hv = meanOverProcesses(ctx, H.apply(v), ctx.weights) as Tensor[];
         return v.map((t, i) => torch.keep(t.sub(hv[i]!, { alpha: eta })));
       });
       for (const t of v) t.dispose();
