@@ -6,16 +6,20 @@ import { loadCheckpoint } from '../../src/nas/checkpoint.js';
 import type { SearchConfig, SearchOverrides } from '../../src/nas/config.js';
 import { epochsOf, search, tinyConfig } from './search-harness.js';
 
-// 4 steps an epoch.
-const diagnosticsConfig = (overrides: SearchOverrides = {}): SearchConfig => tinyConfig({ trainLimit: 128, ...overrides });
+// 2 steps an epoch.
+const diagnosticsConfig = (overrides: SearchOverrides = {}): SearchConfig => tinyConfig({ trainLimit: 64, ...overrides });
 
 describe('search diagnostics', () => {
   test('diagnosticsAreLoggedEveryEpochWithoutChangingTheSearch', async () => {
-    const measured = await search(diagnosticsConfig({ hessianEvery: 2, hessianIterations: 5 }));
-    const unmeasured = await search(diagnosticsConfig({ hessianEvery: 0 }));
-    const [first, second] = epochsOf(measured.events);
+    // Measured after epoch 2 of 3, so epoch 3 shows whether measuring changed what the search sees;
+    // GDAS, because its steps draw from torch's random stream (a DARTS search would follow the same
+    // trajectory even if the measurement left the stream moved).
+    const measured = await search(diagnosticsConfig({ method: 'gdas', epochs: 3, hessianEvery: 2, hessianIterations: 5 }));
+    const unmeasured = await search(diagnosticsConfig({ method: 'gdas', epochs: 3, hessianEvery: 0 }));
+    const [first, second, third] = epochsOf(measured.events);
     assert.equal(first!.diagnostics.hessianEigenvalue, undefined, 'epoch 1 is not a measured epoch');
     assert.ok(Number.isFinite(second!.diagnostics.hessianEigenvalue), 'epoch 2 is');
+    assert.equal(third!.diagnostics.hessianEigenvalue, undefined, 'epoch 3 is not');
     assert.equal(second!.diagnostics.edgeEntropy.normal!.length, 14);
     for (const h of second!.diagnostics.edgeEntropy.normal!) assert.ok(h > 0 && h <= Math.log(8) + 1e-12);
     // Measuring restores weights, α, BN statistics and the random stream: the searches are identical.
