@@ -2,16 +2,14 @@
 // genotype changes, warm-up holds them still, the step order is the method's, second order and
 // GDAS run end to end, and a phase draws its sample once.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { buildSearch, createStepContext, deriveGenotype } from '../../src/nas/build.js';
-import type { SearchConfig, } from '../../src/nas/config.js';
+import type { SearchConfig } from '../../src/nas/config.js';
 import { gdasSampler } from '../../src/nas/mixing/gdas.js';
 import { composeMixing } from '../../src/nas/mixing/index.js';
 import * as torch from '../../src/torch/index.js';
-import { epochsOf, search, tinyConfig } from './search-harness.js';
+import { assertResumesBitForBit, epochsOf, search, tinyConfig } from './search-harness.js';
+import { recordOptimizerSteps } from './update/optimizer-calls.js';
 
 /** The genotype and softmax(α) a run starts from (runSearch seeds, then builds, exactly like this). */
 function initialState(cfg: SearchConfig) {
@@ -52,16 +50,7 @@ describe('search behaviour', () => {
       const cfg = tinyConfig({ stepOrder });
       torch.manualSeed(0);
       const parts = buildSearch(cfg, { inChannels: 3, numClasses: 4 });
-      const calls: string[] = [];
-      const spy = (name: string, opt: { step(): void }) => {
-        const step = opt.step.bind(opt);
-        opt.step = () => {
-          calls.push(name);
-          step();
-        };
-      };
-      spy('arch', parts.archOptimizer);
-      spy('weights', parts.weightOptimizer);
+      const calls = recordOptimizerSteps({ arch: parts.archOptimizer, weights: parts.weightOptimizer });
       const batch = () => ({ x: torch.keep(torch.randn([4, 3, 8, 8])), y: torch.keep(torch.randint(0, 4, [4])) });
       const ctx = createStepContext(parts, { trainBatch: batch(), nextValidBatch: batch });
       torch.tidy(() => parts.update.step(ctx));
@@ -100,16 +89,7 @@ describe('search behaviour', () => {
   });
 
   test('gdasSearchesResumeBitForBitAndLogTau', async () => {
-    const cfg = tinyConfig({ space: 'nb201', method: 'gdas', layers: 1, epochs: 2, trainLimit: 128 });
-    const whole = await search(cfg);
-    const dir = mkdtempSync(join(tmpdir(), 'dnas-behaviour-'));
-    assert.equal((await search(cfg, { dir, stopAfterSteps: 3 })).result.interrupted, true);
-    const resumed = await search(cfg, { dir, resume: true });
-    assert.equal(resumed.result.genotype, whole.result.genotype);
-    const a = epochsOf(whole.events).at(-1)!;
-    const b = epochsOf(resumed.events).at(-1)!;
-    assert.deepEqual(b.archWeights, a.archWeights);
-    assert.equal(b.trainLoss, a.trainLoss);
+    const whole = await assertResumesBitForBit(tinyConfig({ space: 'nb201', method: 'gdas', layers: 1, epochs: 2, trainLimit: 128 }), 3);
     const taus = epochsOf(whole.events).map((e) => e.tau!);
     assert.equal(taus[0], 10);
     assert.ok(Math.abs(taus[1]! - 0.1) < 1e-12);

@@ -5,6 +5,7 @@
 // power iterations instead of 20: at 20 it cost more than the rest of a tiny search (26 s of a 29 s
 // sharpDARTS one). Its value is checked in diagnostics/hessian-eigen.test.ts, and that measuring
 // leaves the search unchanged in search-diagnostics.test.ts.
+import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,3 +42,18 @@ export async function search(cfg: SearchConfig, opts: { resume?: boolean; dir?: 
 
 export const epochsOf = (events: SearchEvent[]) => events.filter((e): e is Extract<SearchEvent, { type: 'epoch' }> => e.type === 'epoch');
 export const stepsOf = (events: SearchEvent[]) => events.filter((e): e is Extract<SearchEvent, { type: 'step' }> => e.type === 'step');
+
+/** 2 epochs straight equal an interrupt after `stopAfterSteps` steps (a checkpoint) and a resume, bit for bit. */
+export async function assertResumesBitForBit(cfg: SearchConfig, stopAfterSteps: number) {
+  const whole = await search(cfg);
+  const dir = mkdtempSync(join(tmpdir(), 'dnas-resume-'));
+  assert.equal((await search(cfg, { dir, stopAfterSteps })).result.interrupted, true);
+  const resumed = await search(cfg, { dir, resume: true });
+  assert.equal(resumed.result.genotype, whole.result.genotype);
+  const a = epochsOf(whole.events).at(-1)!;
+  const b = epochsOf(resumed.events).at(-1)!;
+  assert.deepEqual(b.archWeights, a.archWeights);
+  assert.equal(b.trainLoss, a.trainLoss);
+  assert.equal(b.validLoss, a.validLoss);
+  return whole;
+}

@@ -15,8 +15,8 @@ function bytesOf(t: torch.Tensor): Buffer {
 
 describe('search loop', () => {
   test('resumedRunEqualsUninterruptedRunBitForBit', async () => {
-    // 6 steps an epoch (192 images, half for the weights, batches of 16).
-    const cfg = tinyConfig({ trainLimit: 192 });
+    // 6 steps an epoch (96 images, half for the weights, batches of 8).
+    const cfg = tinyConfig({ trainLimit: 96, batchSize: 8 });
     const base = mkdtempSync(join(tmpdir(), 'dnas-search-'));
     const whole = await search(cfg, { dir: join(base, 'whole') });
     assert.equal(whole.result.interrupted, false);
