@@ -1,12 +1,14 @@
 // Runs every compiled test file with node's test runner (`node --test` takes no globs on Node 20),
 // one file per process, as many files at once as there are cores, each with one libtorch thread.
 //
-// Why not one `node --test` with 2 threads a file: nearly every test works on tiny tensors, where a
-// second OpenMP thread only adds synchronisation, and the search tests pin themselves to one thread,
-// leaving the other core idle. Measured on the 2-core CI machine (whole suite with the pack test):
-// see the commit that introduced this runner. Files start longest first (by their duration in the
-// previous run, kept in dist/.test-times.json; unknown files first), so the long ones do not end up
-// running alone at the end; each file's output is printed in one piece when it ends.
+// Why not one `node --test` (one file at a time on 2 cores) with 2 threads a file: nearly every test
+// works on tiny tensors, where a second OpenMP thread only adds synchronisation (and is much worse
+// when another process holds a core), and the search tests pin themselves to one thread, leaving
+// the other core idle. Measured on the 2-core machine, whole suite with DNAS_PACK_TEST=1, back to
+// back: 1 file × 2 threads 274 s, 1 × 1 293 s, 2 × 2 219 s, 2 files × 1 thread 162 s.
+// Files start longest first (by their duration in the previous run, kept in dist/.test-times.json;
+// unknown files first), so a long one does not end up running alone at the end; each file's output
+// is printed in one piece when it ends.
 //
 //   node scripts/run-tests.mjs [filter]     files whose path contains filter
 //   DNAS_TEST_JOBS=1                        one file at a time
