@@ -36,6 +36,29 @@ export interface SearchData {
   probeBatches?: () => Batch[];
 }
 
+/**
+ * The fields of an epoch event that every version of the log has written: the report reads them
+ * from any run directory (src/report/run-log.ts), the later additions as optional.
+ */
+export interface EpochLogFields {
+  type: 'epoch';
+  epoch: number;
+  lr: number;
+  trainLoss: number;
+  trainAcc: number;
+  validLoss: number | null;
+  validAcc: number | null;
+  seconds: number;
+  genotype: string;
+  genotypeJSON: object;
+  /** softmax(α) per cell type: rows = edges, columns = ops in primitive order. */
+  archWeights: Record<string, number[][]>;
+  /** Per-node softmax(β) per cell type, when the mixing normalises edges (PC-DARTS' edge normalisation). */
+  edgeWeights?: Record<string, number[]>;
+  /** Scheduled values of the parts at this epoch, e.g. GDAS' τ. */
+  tau?: number;
+}
+
 export type SearchEvent =
   | {
       type: 'start';
@@ -48,30 +71,14 @@ export type SearchEvent =
       parts: { mixing: Record<string, unknown>; update: Record<string, unknown> };
     }
   | ({ type: 'step'; epoch: number; step: number; lr: number; seconds: number } & StepStats)
-  | {
-      type: 'epoch';
-      epoch: number;
-      lr: number;
-      trainLoss: number;
-      trainAcc: number;
-      validLoss: number | null;
-      validAcc: number | null;
-      seconds: number;
-      genotype: string;
-      genotypeJSON: object;
-      /** softmax(α) per cell type: rows = edges, columns = ops in primitive order. */
-      archWeights: Record<string, number[][]>;
-      /** Per-node softmax(β) per cell type, when the mixing normalises edges. */
-      edgeWeights?: Record<string, number[]>;
-      /** Scheduled values of the parts at this epoch, e.g. GDAS' τ. */
-      tau?: number;
+  | (EpochLogFields & {
       /** Collapse diagnostics of this epoch (the eigenvalue on measured epochs only). */
       diagnostics: CollapseDiagnostics;
       /** Set when an early-stop rule fired at this epoch (the search ends after it). */
       earlyStop?: EarlyStopResult;
       /** What SearchIO.annotateEpoch added, e.g. the NAS-Bench-201 lookup of the derived cell. */
       [extra: string]: unknown;
-    }
+    })
   | { type: 'checkpoint'; epoch: number; step: number; reason: 'epoch' | 'interrupt' | 'periodic' };
 
 export interface SearchIO {

@@ -4,30 +4,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { CollapseDiagnostics } from '../nas/diagnostics/collapse.js';
+import type { EpochLogFields } from '../nas/search.js';
 import { DARTS_PRIMITIVES } from '../nas/spaces/darts-genotype.js';
 import { NB201_OPS } from '../nas/spaces/nb201-genotype.js';
 
 /** NAS-Bench-201 look-up accuracies (percent) of one derived cell, as the search loop logs them. */
 export type Nb201Accuracies = Record<string, { valid?: number; test?: number }>;
 
-/** The epoch event of log.jsonl; fields after `archWeights` are optional additions of later versions. */
-export interface EpochEvent {
-  type: 'epoch';
-  epoch: number;
-  lr: number;
-  trainLoss: number;
-  trainAcc: number;
-  validLoss: number | null;
-  validAcc: number | null;
-  seconds: number;
-  genotype: string;
-  genotypeJSON: object;
-  /** Per cell type, [edges × ops] weights in primitive order. */
-  archWeights: Record<string, number[][]>;
-  /** Per cell type, per edge: the edge-normalisation weights (PC-DARTS' softmax(β) per node). */
-  edgeWeights?: Record<string, number[]>;
-  /** GDAS-family Gumbel temperature. */
-  tau?: number;
+/** The epoch event of log.jsonl as the search writes it; fields the first versions did not write are optional. */
+export interface EpochEvent extends EpochLogFields {
   diagnostics?: Partial<CollapseDiagnostics>;
   nb201?: Nb201Accuracies;
   earlyStop?: { rule: string; epoch: number; reason: string };

@@ -1,25 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { resolveSearchConfig } from '../../src/nas/config.js';
-
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
-function dnas(...args: string[]): { code: number | null; stderr: string; stdout: string } {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', env: { ...process.env, DNAS_NUM_THREADS: '1' } });
-  return { code: r.status, stderr: r.stderr, stdout: r.stdout };
-}
-
-function assertOneLineError(r: { code: number | null; stderr: string }, pattern: RegExp): void {
-  assert.equal(r.code, 1, `exit code (stderr: ${r.stderr})`);
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('(run with --help'));
-  assert.equal(lines.length, 1, `one line of error, got: ${r.stderr}`);
-  assert.match(lines[0]!, pattern);
-}
+import { assertOneLineError, dnas } from './run-cli.js';
 
 describe('dnas search flags', () => {
   test('presetsResolveToThePapersSettings', () => {

@@ -10,11 +10,9 @@ import { DERIVATIONS } from '../../src/nas/derivation.js';
 import type { SearchEvent } from '../../src/nas/search.js';
 import type { DartsGenotype } from '../../src/nas/spaces/darts-genotype.js';
 import { createDartsSpace } from '../../src/nas/spaces/darts-space.js';
-import { epochsOf, search } from './search-harness.js';
+import { epochsOf, search, tinyConfig } from './search-harness.js';
 
-function tinyConfig(overrides: SearchOverrides = {}): SearchConfig {
-  return resolveSearchConfig({ dataset: 'synthetic', method: 'rome', romeK: 2, epochs: 2, batchSize: 16, initChannels: 4, layers: 3, numThreads: 1, seed: 5, trainLimit: 64, ...overrides });
-}
+const romeConfig = (overrides: SearchOverrides = {}): SearchConfig => tinyConfig({ method: 'rome', romeK: 2, trainLimit: 64, ...overrides });
 
 
 const startOf = (events: SearchEvent[]) => events.find((e): e is Extract<SearchEvent, { type: 'start' }> => e.type === 'start')!;
@@ -40,7 +38,7 @@ describe('ROME search', () => {
   });
 
   test('twoEpochsEqualOneEpochResumeAndOneEpochBitForBit', async () => {
-    const cfg = tinyConfig();
+    const cfg = romeConfig();
     const whole = await search(cfg);
     const dir = mkdtempSync(join(tmpdir(), 'dnas-rome-'));
     const first = await search(cfg, { dir, stopAfterSteps: 2 });
@@ -76,7 +74,7 @@ describe('ROME search', () => {
   });
 
   test('onNasBench201RomeKeepsEveryEdgeAndLogsIt', async () => {
-    const cfg = tinyConfig({ space: 'nb201', layers: 1, epochs: 1, trainLimit: 32 });
+    const cfg = romeConfig({ space: 'nb201', layers: 1, epochs: 1, trainLimit: 32 });
     const { result, events } = await search(cfg);
     assert.equal(startOf(events).parts.mixing.topology, 'all-edges');
     assert.match(result.genotype, /^\|\w+~0\|\+\|\w+~0\|\w+~1\|\+\|\w+~0\|\w+~1\|\w+~2\|$/);

@@ -1,5 +1,11 @@
 // Tiny synthetic searches for behaviour tests: one thread, a small supernet, a temporary run
 // directory, events collected, and an optional stop after N steps (a checkpoint, as Ctrl-C writes).
+// The Hessian eigenvalue stays measured at its default epoch (so every search also runs the
+// measurement's save-and-restore of weights, α, BN statistics and the random stream), but with 2
+// power iterations instead of 20: at 20 it cost more than the rest of a tiny search (26 s of a 29 s
+// sharpDARTS one). Its value is checked in diagnostics/hessian-eigen.test.ts, and that measuring
+// leaves the search unchanged in search-diagnostics.test.ts.
+import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +15,7 @@ import { runSearch, type SearchData, type SearchEvent } from '../../src/nas/sear
 import { openSearchData } from '../../src/nas/search-data.js';
 
 export function tinyConfig(overrides: SearchOverrides = {}): SearchConfig {
-  return resolveSearchConfig({ dataset: 'synthetic', epochs: 2, batchSize: 16, initChannels: 4, layers: 3, numThreads: 1, seed: 5, trainLimit: 256, ...overrides });
+  return resolveSearchConfig({ dataset: 'synthetic', epochs: 2, batchSize: 16, initChannels: 4, layers: 3, numThreads: 1, seed: 5, trainLimit: 256, hessianIterations: 2, ...overrides });
 }
 
 export async function search(cfg: SearchConfig, opts: { resume?: boolean; dir?: string; stopAfterSteps?: number; data?: SearchData } = {}) {
@@ -36,3 +42,18 @@ export async function search(cfg: SearchConfig, opts: { resume?: boolean; dir?: 
 
 export const epochsOf = (events: SearchEvent[]) => events.filter((e): e is Extract<SearchEvent, { type: 'epoch' }> => e.type === 'epoch');
 export const stepsOf = (events: SearchEvent[]) => events.filter((e): e is Extract<SearchEvent, { type: 'step' }> => e.type === 'step');
+
+/** 2 epochs straight equal an interrupt after `stopAfterSteps` steps (a checkpoint) and a resume, bit for bit. */
+export async function assertResumesBitForBit(cfg: SearchConfig, stopAfterSteps: number) {
+  const whole = await search(cfg);
+  const dir = mkdtempSync(join(tmpdir(), 'dnas-resume-'));
+  assert.equal((await search(cfg, { dir, stopAfterSteps })).result.interrupted, true);
+  const resumed = await search(cfg, { dir, resume: true });
+  assert.equal(resumed.result.genotype, whole.result.genotype);
+  const a = epochsOf(whole.events).at(-1)!;
+  const b = epochsOf(resumed.events).at(-1)!;
+  assert.deepEqual(b.archWeights, a.archWeights);
+  assert.equal(b.trainLoss, a.trainLoss);
+  assert.equal(b.validLoss, a.validLoss);
+  return whole;
+}

@@ -5,25 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { DataLoader } from '../../src/data/index.js';
-import type { SearchConfig } from '../../src/nas/config.js';
 import { loadCheckpoint } from '../../src/nas/checkpoint.js';
 import { openSearchData } from '../../src/nas/search-data.js';
-import { epochsOf, search, stepsOf, tinyConfig } from './search-harness.js';
-
-/** 2 epochs straight equal 1.x epochs, an interrupt (checkpoint) and a resume, bit for bit. */
-async function assertResumesBitForBit(cfg: SearchConfig, stopAfterSteps: number) {
-  const whole = await search(cfg);
-  const dir = mkdtempSync(join(tmpdir(), 'dnas-methods-'));
-  assert.equal((await search(cfg, { dir, stopAfterSteps })).result.interrupted, true);
-  const resumed = await search(cfg, { dir, resume: true });
-  assert.equal(resumed.result.genotype, whole.result.genotype);
-  const a = epochsOf(whole.events).at(-1)!;
-  const b = epochsOf(resumed.events).at(-1)!;
-  assert.deepEqual(b.archWeights, a.archWeights);
-  assert.equal(b.trainLoss, a.trainLoss);
-  assert.equal(b.validLoss, a.validLoss);
-  return whole;
-}
+import { assertResumesBitForBit, epochsOf, search, stepsOf, tinyConfig } from './search-harness.js';
 
 describe('iDARTS and Single-DARTS searches', () => {
   test('idartsSearchesResumeBitForBit', async () => {

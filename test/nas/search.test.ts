@@ -3,38 +3,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { resolveSearchConfig } from '../../src/nas/config.js';
-import { RunDir } from '../../src/cli/run-dir.js';
 import { loadCheckpoint } from '../../src/nas/checkpoint.js';
-import type { SearchConfig } from '../../src/nas/config.js';
-import { runSearch, type SearchEvent } from '../../src/nas/search.js';
 import { openSearchData } from '../../src/nas/search-data.js';
 import type * as torch from '../../src/torch/index.js';
-
-function tinyConfig(overrides: Partial<SearchConfig> = {}): SearchConfig {
-  return resolveSearchConfig({ dataset: 'synthetic', epochs: 2, batchSize: 16, initChannels: 4, layers: 3, numThreads: 1, seed: 3, ...overrides });
-}
-
-async function search(cfg: SearchConfig, dir: string, opts: { resume?: boolean; stopAfterSteps?: number } = {}) {
-  const run = new RunDir(dir);
-  run.create();
-  const events: SearchEvent[] = [];
-  let steps = 0;
-  const result = await runSearch(cfg, {
-    runDir: dir,
-    resume: opts.resume ?? false,
-    data: await openSearchData(cfg),
-    onEvent: (e) => {
-      if (e.type === 'step') steps++;
-      events.push(e);
-      run.log(e);
-    },
-    logBytes: () => run.logBytes(),
-    truncateLog: (b) => run.truncateLog(b),
-    shouldStop: () => opts.stopAfterSteps !== undefined && steps >= opts.stopAfterSteps,
-  });
-  return { result, events };
-}
+import { search, stepsOf, tinyConfig } from './search-harness.js';
 
 function bytesOf(t: torch.Tensor): Buffer {
   const d = t.data();
@@ -43,17 +15,19 @@ function bytesOf(t: torch.Tensor): Buffer {
 
 describe('search loop', () => {
   test('resumedRunEqualsUninterruptedRunBitForBit', async () => {
-    const cfg = tinyConfig();
+    // 6 steps an epoch (96 images, half for the weights, batches of 8).
+    const cfg = tinyConfig({ trainLimit: 96, batchSize: 8 });
     const base = mkdtempSync(join(tmpdir(), 'dnas-search-'));
-    const whole = await search(cfg, join(base, 'whole'));
+    const whole = await search(cfg, { dir: join(base, 'whole') });
     assert.equal(whole.result.interrupted, false);
-    // Stop mid-epoch (step 5 of 16) and at the epoch boundary, resuming each time.
+    // Stop mid-epoch (step 2 of 6) and at the epoch boundary, resuming each time.
     const split = join(base, 'split');
-    const first = await search(cfg, split, { stopAfterSteps: 5 });
+    const first = await search(cfg, { dir: split, stopAfterSteps: 2 });
     assert.equal(first.result.interrupted, true);
-    const second = await search(cfg, split, { resume: true, stopAfterSteps: 11 });
+    const second = await search(cfg, { dir: split, resume: true, stopAfterSteps: 4 });
     assert.equal(second.result.interrupted, true);
-    const third = await search(cfg, split, { resume: true });
+    assert.deepEqual(stepsOf(second.events).map((e) => [e.epoch, e.step]).at(-1), [0, 5], 'the second stop is at the end of epoch 0');
+    const third = await search(cfg, { dir: split, resume: true });
     assert.equal(third.result.interrupted, false);
     assert.equal(third.result.genotype, whole.result.genotype);
 
@@ -69,20 +43,19 @@ describe('search loop', () => {
 
   test('searchLogsEpochsWithArchitectureWeightsAndGenotypes', async () => {
     const cfg = tinyConfig({ epochs: 1, space: 'nb201', layers: 1, stepOrder: 'weights-first' });
-    const { result, events } = await search(cfg, mkdtempSync(join(tmpdir(), 'dnas-search-')));
+    const { result, events } = await search(cfg);
     const epoch = events.find((e) => e.type === 'epoch');
     assert.ok(epoch && epoch.type === 'epoch');
     assert.equal(epoch.archWeights.cell!.length, 6);
     for (const row of epoch.archWeights.cell!) assert.ok(Math.abs(row.reduce((s, v) => s + v, 0) - 1) < 1e-6, 'softmax rows sum to 1');
     assert.match(result.genotype, /^\|[a-z_0-9]+~0\|\+\|[a-z_0-9]+~0\|[a-z_0-9]+~1\|\+\|[a-z_0-9]+~0\|[a-z_0-9]+~1\|[a-z_0-9]+~2\|$/);
-    assert.equal(events.filter((e) => e.type === 'step').length, 16);
+    assert.equal(stepsOf(events).length, 8, '128 training images in batches of 16');
   });
 
   test('nonFiniteLossStopsWithAClearErrorAndKeepsTheLastCheckpoint', async () => {
-    const cfg = tinyConfig({ epochs: 2 });
+    // 2 steps an epoch: the first epoch ends with its checkpoint, the second fails at its first step.
+    const cfg = tinyConfig({ epochs: 2, trainLimit: 64 });
     const dir = mkdtempSync(join(tmpdir(), 'dnas-search-'));
-    const run = new RunDir(dir);
-    run.create();
     const data = await openSearchData(cfg);
     // From the second epoch on, the training images are NaN: the loss turns NaN at once.
     const train = data.train;
@@ -96,10 +69,7 @@ describe('search loop', () => {
         return ++calls > train.stepsPerEpoch ? { x: b.x.mul(Number.NaN), y: b.y } : b;
       },
     };
-    await assert.rejects(
-      runSearch(cfg, { runDir: dir, resume: false, data, onEvent: (e) => run.log(e), logBytes: () => run.logBytes(), truncateLog: (b) => run.truncateLog(b), shouldStop: () => false }),
-      /training loss became NaN: the search diverged; lower the learning rate/,
-    );
+    await assert.rejects(search(cfg, { dir, data }), /training loss became NaN: the search diverged; lower the learning rate/);
     const ckpt = loadCheckpoint<{ epoch: number; step: number }>(dir);
     assert.deepEqual([ckpt.state.epoch, ckpt.state.step], [1, 0]);
     for (const [name, t] of Object.entries(ckpt.tensors)) {

@@ -10,39 +10,18 @@ import type { DataLoader } from '../../src/data/index.js';
 import { buildSearch } from '../../src/nas/build.js';
 import { judgedCellOps } from '../../src/nas/diagnostics/cell-stats.js';
 import { resolveSearchConfig, type SearchConfig, type SearchOverrides } from '../../src/nas/config.js';
-import { runSearch, type SearchEvent } from '../../src/nas/search.js';
+import type { SearchEvent } from '../../src/nas/search.js';
 import { openSearchData } from '../../src/nas/search-data.js';
 import { parseHypercuboidGenotype } from '../../src/nas/spaces/hypercuboid-genotype.js';
 import { createSpace } from '../../src/nas/spaces/index.js';
 import { PRIMITIVES } from '../../src/nas/spaces/sharp-primitives.js';
+import { search, tinyConfig } from './search-harness.js';
 
 const sharp = (o: SearchOverrides = {}) => resolveSearchConfig({ method: 'sharpdarts', ...o });
 const countOf = (cfg: SearchConfig) => {
   const p = buildSearch(cfg, { inChannels: 3, numClasses: 10 });
   return { weights: p.weights.reduce((n, t) => n + t.numel(), 0), alphas: p.archParams.reduce((n, t) => n + t.numel(), 0) };
 };
-
-async function search(cfg: SearchConfig, o: { dir?: string; resume?: boolean; stopAfterSteps?: number } = {}) {
-  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'dnas-sharp-'));
-  const run = new RunDir(dir);
-  run.create();
-  const events: SearchEvent[] = [];
-  let steps = 0;
-  const result = await runSearch(cfg, {
-    runDir: dir,
-    resume: o.resume ?? false,
-    data: await openSearchData(cfg),
-    onEvent: (e) => {
-      if (e.type === 'step') steps++;
-      events.push(e);
-      run.log(e);
-    },
-    logBytes: () => run.logBytes(),
-    truncateLog: (b) => run.truncateLog(b),
-    shouldStop: () => o.stopAfterSteps !== undefined && steps >= o.stopAfterSteps,
-  });
-  return { result, events, dir };
-}
 
 describe('sharpDARTS preset', () => {
   test('presetHoldsTrainSearchDefaults', () => {
@@ -131,7 +110,7 @@ describe('sharpDARTS parameter counts through the config path', () => {
 
 describe('sharpDARTS searches end to end', () => {
   test('tinySharpDartsCellSearchRunsAndMovesAlpha', async () => {
-    const cfg = sharp({ dataset: 'synthetic', trainLimit: 32, epochs: 2, lrWarmupEpochs: 1, batchSize: 16, initChannels: 4, layers: 3, numThreads: 1, dropPathProb: 0.3, mixing: 'max-w' });
+    const cfg = tinyConfig({ method: 'sharpdarts', trainLimit: 32, lrWarmupEpochs: 1, dropPathProb: 0.3, mixing: 'max-w' });
     const { result, events } = await search(cfg);
     assert.equal(result.interrupted, false);
     const epochs = events.filter((e) => e.type === 'epoch');
@@ -145,7 +124,7 @@ describe('sharpDARTS searches end to end', () => {
   });
 
   test('tinyHypercuboidSearchWritesPathsAndWeightGridReadableBack', async () => {
-    const cfg = sharp({ space: 'hypercuboid', dataset: 'synthetic', trainLimit: 32, epochs: 2, lrWarmupEpochs: 1, batchSize: 16, initChannels: 4, layers: 2, steps: 2, numThreads: 1 });
+    const cfg = tinyConfig({ method: 'sharpdarts', space: 'hypercuboid', trainLimit: 32, lrWarmupEpochs: 1, layers: 2, steps: 2 });
     const { result, events, dir } = await search(cfg);
     assert.equal(result.interrupted, false);
     const epoch = events.filter((e) => e.type === 'epoch').at(-1) as Extract<SearchEvent, { type: 'epoch' }>;
@@ -172,7 +151,7 @@ describe('sharpDARTS searches end to end', () => {
   });
 
   test('interruptedHypercuboidSearchResumesToTheSameGrid', async () => {
-    const cfg = sharp({ space: 'hypercuboid', dataset: 'synthetic', trainLimit: 32, epochs: 2, lrWarmupEpochs: 1, batchSize: 16, initChannels: 4, layers: 2, steps: 2, numThreads: 1, mixing: 'max-w' });
+    const cfg = tinyConfig({ method: 'sharpdarts', space: 'hypercuboid', trainLimit: 32, lrWarmupEpochs: 1, layers: 2, steps: 2, mixing: 'max-w' });
     const whole = await search(cfg);
     const dir = mkdtempSync(join(tmpdir(), 'dnas-sharp-'));
     assert.equal((await search(cfg, { dir, stopAfterSteps: 1 })).result.interrupted, true);

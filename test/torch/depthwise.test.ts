@@ -95,6 +95,28 @@ describe('depthwise conv2d: fast path against libtorch (float64)', () => {
     });
   });
 
+  test('weightGradientSplitAcrossThreadsEqualsLibtorch', () => {
+    // The fast weight gradient gives each thread its own accumulator over a share of the images. This
+    // file runs on one thread (and the test runner gives every file one), so this test asks for 3:
+    // 7 images split unevenly, more threads than the 2 cores of CI.
+    torch.setNumThreads(3);
+    try {
+      torch.tidy(() => {
+        const s: Shape = { batch: 7, channels: 5, size: [8, 8], kernel: [3, 3], padding: [2, 2], dilation: 2 };
+        for (const format of formats) {
+          const x = torch.randn([s.batch, s.channels, ...s.size], { dtype: 'float64' }).contiguous(format);
+          const w = torch.randn([s.channels, 1, ...s.kernel], { dtype: 'float64' }).contiguous(format).requiresGrad_();
+          const r = torch.randn([s.batch, s.channels, ...s.size], { dtype: 'float64' });
+          const [gFast] = torch.autograd.grad([conv(true, x, w, s).mul(r).sum()], [w]);
+          const [gSlow] = torch.autograd.grad([conv(false, x, w, s).mul(r).sum()], [w]);
+          assert.ok(maxAbsDiff(gFast!, gSlow!) < 1e-11, format);
+        }
+      });
+    } finally {
+      torch.setNumThreads(1);
+    }
+  });
+
   test('stridedDepthwiseStaysOnLibtorch', () => {
     torch.tidy(() => {
       const y = torch.conv2d(torch.randn([1, 3, 6, 6], { requiresGrad: true }), torch.randn([3, 1, 3, 3]), { stride: 2, groups: 3 });

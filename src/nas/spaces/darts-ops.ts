@@ -5,8 +5,14 @@
 import * as nn from '../../nn/index.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
+import type { OpFactory } from '../types.js';
 
-/** ReLU → Conv(k, stride, padding) → BN: the reference's ReLUConvBN. */
+/**
+ * Name → builder of an op with C channels in and out; `preActivated` omits the leading ReLU (see
+ * ExpectsReLUInput). DARTS_OPS and sharpDARTS' tables have this shape, so a DARTS-like space takes either.
+ */
+export type OpTable = Record<string, (c: number, stride: number, affine: boolean, preActivated: boolean) => nn.Module>;
+
 /**
  * Marks an op built without its leading ReLU: the supernet edge applies ReLU once to the edge's
  * input and feeds every such op, instead of each op computing (and saving) its own copy.
@@ -19,8 +25,10 @@ export function expectsReLUInput(m: unknown): boolean {
   return (m as Partial<ExpectsReLUInput>).expectsReLUInput === true;
 }
 
-const leadingReLU = (preActivated: boolean): nn.Module[] => (preActivated ? [] : [new nn.ReLU()]);
+/** The op's own leading ReLU, unless it is built for an edge that applies it (see ExpectsReLUInput). */
+export const leadingReLU = (preActivated: boolean): nn.Module[] => (preActivated ? [] : [new nn.ReLU()]);
 
+/** ReLU → Conv(k, stride, padding) → BN: the reference's ReLUConvBN. */
 export class ReLUConvBN extends nn.Module implements ExpectsReLUInput {
   readonly op: nn.Sequential;
   constructor(cIn: number, cOut: number, kernel: number, stride: number, padding: number, affine: boolean, readonly expectsReLUInput = false) {
@@ -124,7 +132,7 @@ export class FactorizedReduce extends nn.Module implements ExpectsReLUInput {
   }
   forward(x: Tensor): Tensor {
     const r = this.relu.forward(x);
-    const shifted = r.slice(2, 1).slice(3, 1);
+    const shifted = this.shiftedInput(r);
     const a = this.conv_1.forward(r);
     const b = this.conv_2.forward(shifted);
     const joined = torch.cat([a, b], 1);
@@ -133,11 +141,15 @@ export class FactorizedReduce extends nn.Module implements ExpectsReLUInput {
     if (r !== x) r.dispose();
     return out;
   }
+  /** The second conv's input: shifted by one pixel, so the two stride-2 convs read disjoint pixels. */
+  protected shiftedInput(r: Tensor): Tensor {
+    return r.slice(2, 1).slice(3, 1);
+  }
 }
 
 /** Candidate ops of the DARTS space in alpha-column order (quark0/darts genotypes.PRIMITIVES). */
 /** `pre`: build the op without its leading ReLU (see ExpectsReLUInput). */
-export const DARTS_OPS: Record<string, (c: number, stride: number, affine: boolean, pre: boolean) => nn.Module> = {
+export const DARTS_OPS: OpTable = {
   none: (_c, stride) => new Zero(stride),
   noise: (_c, stride) => new NoiseOp(stride),
   avg_pool_3x3: (_c, stride) => new nn.AvgPool2d(3, { stride, padding: 1, countIncludePad: false }),
@@ -150,19 +162,29 @@ export const DARTS_OPS: Record<string, (c: number, stride: number, affine: boole
   dil_conv_5x5: (c, stride, affine, pre) => new DilConv(c, c, 5, stride, 4, 2, affine, pre),
 };
 
-/** Builds a DARTS op; unknown names are a clear error listing the known ones. */
-export function createDartsOp(primitive: string, channels: number, stride: number, affine: boolean, preActivated = false): nn.Module {
-  const make = DARTS_OPS[primitive];
-  if (!make) throw new Error(`unknown DARTS op '${primitive}' (known: ${Object.keys(DARTS_OPS).join(', ')})`);
+/** Builds an op of `table` (called `tableName` in errors); unknown names are a clear error listing the known ones. */
+function buildOp(table: OpTable, tableName: string, primitive: string, channels: number, stride: number, affine: boolean, preActivated: boolean): nn.Module {
+  const make = table[primitive];
+  if (!make) throw new Error(`unknown ${tableName} op '${primitive}' (known: ${Object.keys(table).join(', ')})`);
   return make(channels, stride, affine, preActivated);
 }
 
-/**
- * The supernet's version of an op: non-affine BN, and pools followed by a non-affine BN as in the
- * reference MixedOp (so a pool's output scale is comparable to the convs').
- */
-export function createDartsSearchOp(primitive: string, channels: number, stride: number): nn.Module {
-  const op = createDartsOp(primitive, channels, stride, false, true);
-  if (primitive.includes('pool')) return new nn.Sequential(op, new nn.BatchNorm2d(channels, { affine: false }));
-  return op;
+/** Builds a DARTS op; unknown names are a clear error listing the known ones. */
+export function createDartsOp(primitive: string, channels: number, stride: number, affine: boolean, preActivated = false): nn.Module {
+  return buildOp(DARTS_OPS, 'DARTS', primitive, channels, stride, affine, preActivated);
 }
+
+/**
+ * The supernet's version of a table's ops, as the reference MixedOp (quark0/darts, and sharpDARTS
+ * after it) builds them: non-affine BN, no leading ReLU (the edge applies it once), and pools
+ * followed by a non-affine BN (so a pool's output scale is comparable to the convs').
+ */
+export function searchOpsOf(table: OpTable, tableName: string): OpFactory {
+  return (primitive, channels, stride) => {
+    const op = buildOp(table, tableName, primitive, channels, stride, false, true);
+    return primitive.includes('pool') ? new nn.Sequential(op, new nn.BatchNorm2d(channels, { affine: false })) : op;
+  };
+}
+
+/** The DARTS supernet's version of an op (see searchOpsOf). */
+export const createDartsSearchOp: OpFactory = searchOpsOf(DARTS_OPS, 'DARTS');

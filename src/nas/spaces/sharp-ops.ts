@@ -6,12 +6,9 @@ import * as nn from '../../nn/index.js';
 import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import type { OpFactory } from '../types.js';
-import { type ExpectsReLUInput, Zero } from './darts-ops.js';
+import { type ExpectsReLUInput, FactorizedReduce, leadingReLU, type OpTable, searchOpsOf, Zero } from './darts-ops.js';
 
-/** Name → builder of an op with C channels in and out; `preActivated` omits the leading ReLU (see ExpectsReLUInput). */
-export type OpTable = Record<string, (c: number, stride: number, affine: boolean, preActivated: boolean) => nn.Module>;
-
-const leadingReLU = (preActivated: boolean): nn.Module[] => (preActivated ? [] : [new nn.ReLU()]);
+export type { OpTable } from './darts-ops.js';
 
 /**
  * ReLU → depthwise k×k (stride, padding, dilation) → 1×1 to cMid → BN → ReLU → depthwise k×k
@@ -64,25 +61,9 @@ export class ResizablePool extends nn.Module {
  * zero row and column at the bottom-right, so both branches give ⌈H/2⌉ × ⌈W/2⌉ (on even sizes it
  * equals DARTS' FactorizedReduce).
  */
-export class PaddedFactorizedReduce extends nn.Module implements ExpectsReLUInput {
-  readonly relu: nn.Module;
-  readonly conv_1: nn.Conv2d;
-  readonly conv_2: nn.Conv2d;
-  readonly bn: nn.BatchNorm2d;
-  constructor(cIn: number, cOut: number, affine: boolean, readonly expectsReLUInput = false) {
-    super();
-    if (cOut % 2 !== 0) throw new Error(`FactorizedReduce needs an even number of output channels, got ${cOut}`);
-    this.relu = this.registerModule('relu', expectsReLUInput ? new nn.Identity() : new nn.ReLU());
-    this.conv_1 = this.registerModule('conv_1', new nn.Conv2d(cIn, cOut / 2, 1, { stride: 2, bias: false }));
-    this.conv_2 = this.registerModule('conv_2', new nn.Conv2d(cIn, cOut / 2, 1, { stride: 2, bias: false }));
-    this.bn = this.registerModule('bn', new nn.BatchNorm2d(cOut, { affine }));
-  }
-  forward(x: Tensor): Tensor {
-    return torch.tidy(() => {
-      const r = this.relu.forward(x);
-      const shifted = torch.pad(r, [0, 1, 0, 1]).slice(2, 1).slice(3, 1);
-      return this.bn.forward(torch.cat([this.conv_1.forward(r), this.conv_2.forward(shifted)], 1));
-    });
+export class PaddedFactorizedReduce extends FactorizedReduce {
+  protected override shiftedInput(r: Tensor): Tensor {
+    return torch.tidy(() => super.shiftedInput(torch.pad(r, [0, 1, 0, 1])));
   }
 }
 
@@ -125,15 +106,7 @@ export function sharpOps(o: SharpOpsOptions = {}): OpTable {
 /** sharpDARTS' table with the default 32 choke channels. */
 export const SHARP_OPS: OpTable = sharpOps();
 
-/**
- * The supernet's version of a table's ops, as sharpDARTS' MixedOp builds them: non-affine BN, no
- * leading ReLU (the edge applies it once), and pools followed by a non-affine BN.
- */
+/** The supernet's version of a table's ops (see searchOpsOf; sharpDARTS' MixedOp builds them as DARTS'). */
 export function sharpSearchOp(table: OpTable = SHARP_OPS): OpFactory {
-  return (primitive, channels, stride) => {
-    const make = table[primitive];
-    if (!make) throw new Error(`unknown sharpDARTS op '${primitive}' (known: ${Object.keys(table).join(', ')})`);
-    const op = make(channels, stride, false, true);
-    return primitive.includes('pool') ? new nn.Sequential(op, new nn.BatchNorm2d(channels, { affine: false })) : op;
-  };
+  return searchOpsOf(table, 'sharpDARTS');
 }

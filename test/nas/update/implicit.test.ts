@@ -6,6 +6,7 @@ import { exactMixedHvp, weightHessian, weightHvp } from '../../../src/nas/update
 import { hypergradientFrom, implicit, neumannSeries, validationGradients } from '../../../src/nas/update/implicit.js';
 import * as torch from '../../../src/torch/index.js';
 import type { Tensor } from '../../../src/torch/index.js';
+import { recordOptimizerSteps } from './optimizer-calls.js';
 import { tinyClassifierContext } from './tiny-supernet.js';
 
 const flat = (ts: Tensor[]) => ts.flatMap((t) => Array.from(t.data() as Float64Array));
@@ -174,14 +175,7 @@ describe('iDARTS implicit update', () => {
 
   test('aStepRunsTInnerWeightStepsOnFreshBatchesThenOneArchitectureStepAndNoOtherWeightStep', () => {
     const ctx = tinyClassifierContext();
-    const calls: string[] = [];
-    for (const [name, opt] of [['weights', ctx.weightOptimizer], ['arch', ctx.archOptimizer]] as const) {
-      const step = opt.step.bind(opt);
-      opt.step = () => {
-        calls.push(name);
-        step();
-      };
-    }
+    const calls = recordOptimizerSteps({ weights: ctx.weightOptimizer, arch: ctx.archOptimizer });
     const train = ctx.trainBatch;
     let drawn = 0;
     ctx.nextTrainBatch = () => {

@@ -4,6 +4,7 @@ import { supernetLoss } from '../../../src/nas/update/common.js';
 import { singleLevel } from '../../../src/nas/update/single-level.js';
 import * as torch from '../../../src/torch/index.js';
 import type { Tensor } from '../../../src/torch/index.js';
+import { recordOptimizerSteps } from './optimizer-calls.js';
 import { tinyClassifierContext } from './tiny-supernet.js';
 
 const flat = (ts: Tensor[]) => ts.flatMap((t) => Array.from(t.data() as Float64Array));
@@ -12,14 +13,7 @@ describe('Single-DARTS single-level update', () => {
   test('alphasGradientIsTheTrainingLossGradientOnTheSameBatchAndBothParameterSetsStep', () => {
     // The architecture optimizer is plain SGD at lr 1, so α moves by exactly the gradient used.
     const ctx = tinyClassifierContext();
-    const calls: string[] = [];
-    for (const [name, opt] of [['weights', ctx.weightOptimizer], ['arch', ctx.archOptimizer]] as const) {
-      const step = opt.step.bind(opt);
-      opt.step = () => {
-        calls.push(name);
-        step();
-      };
-    }
+    const calls = recordOptimizerSteps({ weights: ctx.weightOptimizer, arch: ctx.archOptimizer });
     let validDrawn = false;
     ctx.nextValidBatch = () => {
       validDrawn = true;
