@@ -16,17 +16,19 @@ import * as torch from '../src/torch/index.js';
 
 const steps = Number(process.env.DNAS_BENCH_STEPS ?? 5);
 const batch = Number(process.env.DNAS_BENCH_BATCH ?? 96);
+// DNAS_BENCH_CHANNELS_LAST=0 times our network in contiguous (NCHW) memory, as `dnas train --no-channels-last`.
+const channelsLast = process.env.DNAS_BENCH_CHANNELS_LAST !== '0';
 const PYTHON = '/usr/bin/python3';
 
 function ours(): { imagesPerSecond: number; msMedian: number } {
   torch.manualSeed(0);
   const net = new NetworkCIFAR({ genotype: PUBLISHED_GENOTYPES.DARTS_V2!.genotype as DartsGenotype, numClasses: 10, initChannels: 36, layers: 20, auxiliary: true });
-  net.to({ memoryFormat: 'channelsLast' });
+  if (channelsLast) net.to({ memoryFormat: 'channelsLast' });
   net.train();
   net.dropPathProb = 0.2;
   const params = net.parameters();
   const opt = new optim.SGD(params, { lr: 0.025, momentum: 0.9, weightDecay: 3e-4 });
-  const x = torch.keep(torch.randn([batch, 3, 32, 32]).contiguous('channelsLast'));
+  const x = torch.keep(torch.randn([batch, 3, 32, 32]).contiguous(channelsLast ? 'channelsLast' : 'contiguous'));
   const y = torch.keep(torch.randint(0, 10, [batch]));
   const times: number[] = [];
   for (let s = 0; s < steps + 1; s++) {
@@ -63,7 +65,7 @@ const result = ours();
 const threads = torch.getNumThreads();
 const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 console.log(JSON.stringify({
-  bench: 'train-step', network: 'DARTS_V2-cifar', initChannels: 36, layers: 20, auxiliary: true, drop_path: 0.2, batch, threads, steps,
+  bench: 'train-step', network: 'DARTS_V2-cifar', initChannels: 36, layers: 20, auxiliary: true, drop_path: 0.2, batch, channels_last: channelsLast, fast_depthwise: torch.backends.fastDepthwiseConv, threads, steps,
   ms_median: Math.round(result.msMedian), images_per_s: Number(result.imagesPerSecond.toFixed(2)), peak_rss_mb: peakRssMb,
 }));
 for (const channelsLast of [true, false]) {
@@ -73,7 +75,7 @@ for (const channelsLast of [true, false]) {
     break;
   }
   console.log(JSON.stringify({
-    bench: 'train-step-vs-reference', reference_channels_last: channelsLast, ours_images_per_s: Number(result.imagesPerSecond.toFixed(2)), reference_images_per_s: ref.images_per_s,
+    bench: 'train-step-vs-reference', channels_last: channelsLast, reference_channels_last: channelsLast, ours_images_per_s: Number(result.imagesPerSecond.toFixed(2)), reference_images_per_s: ref.images_per_s,
     ratio: Number((result.imagesPerSecond / ref.images_per_s).toFixed(3)), peak_rss_mb: peakRssMb, reference_peak_rss_mb: ref.peak_rss_mb, memory_ratio: Number((peakRssMb / ref.peak_rss_mb).toFixed(3)),
   }));
 }
