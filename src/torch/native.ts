@@ -1,7 +1,7 @@
 // Loads the compiled addon. The addon is an implementation detail: only src/torch touches it.
 import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -148,8 +148,11 @@ function loadAddon(): NativeAddon {
  * the spinning workers take the time slices the working thread needs (steps 2–30× slower), while
  * on a quiet machine spinning is what makes the regions cheap (PASSIVE made a GDAS step 2.5× and a
  * DARTS step ~2× slower there, measured back to back). So the policy follows the free cores seen at
- * load: PASSIVE when the 1-minute load average already fills all but half a core, libgomp's default
- * otherwise. DNAS_THREAD_WAIT=passive|spin forces one; a value the user set for either libgomp
+ * load: PASSIVE when other processes already fill all but half a core, libgomp's default otherwise.
+ * "Already" is the CPU time others used over the last 100 ms (/proc/stat), not the 1-minute load
+ * average, which still counts work that has just finished (a demo started right after a test run saw
+ * 2.4 on an idle machine, chose PASSIVE and ran 2× slower); the load average is the fallback where
+ * /proc/stat cannot be read. DNAS_THREAD_WAIT=passive|spin forces one; a value the user set for either libgomp
  * variable is left alone. See bench/contention.bench.ts.
  */
 export function threadWaitPolicy(o: { forced?: string; load: number; cores: number }): 'passive' | 'spin' {
@@ -157,9 +160,38 @@ export function threadWaitPolicy(o: { forced?: string; load: number; cores: numb
   return o.load >= o.cores - 0.5 ? 'passive' : 'spin';
 }
 
+/** Busy and total jiffies of all CPUs from /proc/stat's first line, or null where it cannot be read. */
+function cpuJiffies(): { busy: number; total: number } | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    if (fields.length < 5 || fields.some((v) => !Number.isFinite(v))) return null;
+    const total = fields.reduce((a, b) => a + b, 0);
+    const idle = fields[3]! + fields[4]!; // idle + iowait
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+
+/** Cores kept busy by other processes over the last `ms` milliseconds (this one sleeps meanwhile). */
+export function busyCoresNow(cores: number, ms = 100): number | null {
+  const before = cpuJiffies();
+  if (!before) return null;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  const after = cpuJiffies();
+  if (!after || after.total <= before.total) return null;
+  return (cores * (after.busy - before.busy)) / (after.total - before.total);
+}
+
 export function applyThreadWaitPolicy(env: NodeJS.ProcessEnv = process.env): void {
   if (env.OMP_WAIT_POLICY !== undefined || env.GOMP_SPINCOUNT !== undefined) return;
-  if (threadWaitPolicy({ forced: env.DNAS_THREAD_WAIT, load: loadavg()[0] ?? 0, cores: availableParallelism() }) === 'passive') env.OMP_WAIT_POLICY = 'PASSIVE';
+  if (env.DNAS_THREAD_WAIT === 'passive' || env.DNAS_THREAD_WAIT === 'spin') {
+    if (env.DNAS_THREAD_WAIT === 'passive') env.OMP_WAIT_POLICY = 'PASSIVE';
+    return;
+  }
+  const cores = availableParallelism();
+  const load = busyCoresNow(cores) ?? loadavg()[0] ?? 0;
+  if (threadWaitPolicy({ load, cores }) === 'passive') env.OMP_WAIT_POLICY = 'PASSIVE';
 }
 
 applyThreadWaitPolicy();

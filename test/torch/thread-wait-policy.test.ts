@@ -4,9 +4,10 @@
 // libgomp print what it read, so the tests check what the OpenMP runtime itself saw: its spin count
 // (0 under PASSIVE; libgomp prints PASSIVE for an unset policy too, so the count tells them apart).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { describe, test } from 'node:test';
-import { threadWaitPolicy } from '../../src/torch/native.js';
+import { busyCoresNow, threadWaitPolicy } from '../../src/torch/native.js';
 
 const torchIndex = new URL('../../src/torch/index.js', import.meta.url).href;
 
@@ -37,5 +38,18 @@ describe('OpenMP wait policy', () => {
   test('aPolicyOrSpinCountTheUserSetIsKept', () => {
     assert.equal(seenByOpenMP({ OMP_WAIT_POLICY: 'active' }).policy, 'ACTIVE');
     assert.equal(seenByOpenMP({ GOMP_SPINCOUNT: '300000' }).spinCount, '300000');
+  });
+  test('aBusyProcessCountsAsABusyCoreNow', async () => {
+    const cores = availableParallelism();
+    const loop = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // let it start spinning
+      const busy = busyCoresNow(cores, 300);
+      assert.ok(busy !== null, '/proc/stat is readable on Linux');
+      // The loop holds most of a core; other work can only add to that, never beyond all cores.
+      assert.ok(busy >= 0.5 && busy <= cores + 1e-9, `busy cores ${busy} of ${cores}`);
+    } finally {
+      loop.kill('SIGKILL');
+    }
   });
 });
