@@ -8,10 +8,11 @@
 // more than an hour). `share_of_epoch` = diagnostics time / hessian-every / epoch time: the cost the
 // issue's 10 % budget is about. DNAS_BENCH_DIAG=default|quick|smoke picks one (smoke: tiny shapes,
 // to check that the bench runs).
-import { buildSearch, createStepContext, releaseStepContext } from '../src/nas/build.js';
+import { buildSearch, createStepContext } from '../src/nas/build.js';
 import { resolveSearchConfig } from '../src/nas/config.js';
 import { collapseDiagnostics } from '../src/nas/diagnostics/collapse.js';
 import * as torch from '../src/torch/index.js';
+import { median, timeSearchSteps } from './timed-steps.js';
 
 interface Size {
   name: string;
@@ -39,20 +40,8 @@ function measure(s: Size): void {
   const trainBatch = batch();
   const validBatch = batch();
   const probeBatches = Array.from({ length: cfg.hessianBatches }, batch);
-  const weightGradSeen = parts.weights.map(() => false);
 
-  const stepTimes: number[] = [];
-  for (let k = 0; k < s.timedSteps + 1; k++) {
-    const t0 = performance.now();
-    torch.tidy(() => {
-      const ctx = createStepContext(parts, { trainBatch, nextValidBatch: () => validBatch, updateArch: true, weightGradSeen });
-      parts.update.step(ctx);
-      releaseStepContext(ctx);
-    });
-    if (k > 0) stepTimes.push(performance.now() - t0); // the first step warms allocators and caches
-  }
-  stepTimes.sort((a, b) => a - b);
-  const stepMs = stepTimes[Math.floor(stepTimes.length / 2)]!;
+  const stepMs = median(timeSearchSteps(parts, trainBatch, validBatch, s.timedSteps));
   const stepsPerEpoch = Math.ceil(s.trainImages / s.batch);
   const epochMs = stepMs * stepsPerEpoch;
 

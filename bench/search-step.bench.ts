@@ -14,10 +14,10 @@
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { buildSearch, createStepContext } from '../src/nas/build.js';
+import { buildSearch } from '../src/nas/build.js';
 import { resolveSearchConfig } from '../src/nas/config.js';
-import { releaseStepContext } from '../src/nas/build.js';
 import * as torch from '../src/torch/index.js';
+import { median, timeSearchSteps } from './timed-steps.js';
 
 interface Case {
   space: string;
@@ -59,24 +59,13 @@ function runCase(c: Case): void {
   const batch = () => ({ x: torch.keep(torch.randn([batchSize, 3, side, side]).contiguous(fmt)), y: torch.keep(torch.randint(0, 10, [batchSize])) });
   const trainBatch = batch();
   const validBatch = batch();
-  const weightGradSeen = parts.weights.map(() => false);
-  const times: number[] = [];
-  for (let s = 0; s < c.steps + 1; s++) {
-    const t0 = performance.now();
-    torch.tidy(() => {
-      const ctx = createStepContext(parts, { trainBatch, nextValidBatch: () => validBatch, updateArch: true, weightGradSeen });
-      parts.update.step(ctx);
-      releaseStepContext(ctx);
-    });
-    if (s > 0) times.push(performance.now() - t0); // the first step warms allocators and caches
-  }
-  times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)]!;
+  const times = timeSearchSteps(parts, trainBatch, validBatch, c.steps);
+  const msMedian = median(times);
   console.log(JSON.stringify({
     bench: 'search-step', space: c.space, method: c.method, order: c.order, batch: batchSize, channels_last: c.channelsLast, checkpoint_cells: c.checkpointCells ?? 0,
     ...(c.order === 2 ? { hessian: cfg.hessian } : {}),
     ...(cfg.romeK > 1 ? { rome_k: cfg.romeK } : {}), ...(tiny ? { tiny: true } : {}),
-    threads: torch.getNumThreads(), steps: times.length, ms_median: Math.round(median), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    threads: torch.getNumThreads(), steps: times.length, ms_median: Math.round(msMedian), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
   }));
 }
 

@@ -1,0 +1,25 @@
+// The search-step timing loop the benches share: one warm-up step, then `steps` timed ones on fixed
+// batches, each a full update rule step (architecture and weights) as the search loop runs it.
+import { createStepContext, releaseStepContext, type SearchParts } from '../src/nas/build.js';
+import type { Batch } from '../src/nas/update/common.js';
+import * as torch from '../src/torch/index.js';
+
+/** Wall times (ms) of the timed steps, in the order they ran; the warm-up step is not among them. */
+export function timeSearchSteps(parts: SearchParts, trainBatch: Batch, validBatch: Batch, steps: number): number[] {
+  const weightGradSeen = parts.weights.map(() => false);
+  const times: number[] = [];
+  for (let s = 0; s < steps + 1; s++) {
+    const t0 = performance.now();
+    torch.tidy(() => {
+      const ctx = createStepContext(parts, { trainBatch, nextValidBatch: () => validBatch, updateArch: true, weightGradSeen });
+      parts.update.step(ctx);
+      releaseStepContext(ctx);
+    });
+    if (s > 0) times.push(performance.now() - t0); // the first step warms allocators and caches
+  }
+  return times;
+}
+
+export function median(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+}
