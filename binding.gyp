@@ -13,7 +13,8 @@
         "src/native/ops_nn.cc",
         "src/native/ops_depthwise.cc",
         "src/native/ops_autograd.cc",
-        "src/native/ops_distributed.cc"
+        "src/native/ops_distributed.cc",
+        "src/native/cpu_allocator.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -13,10 +13,12 @@
 // our peak RSS / the reference's. Otherwise one line says why the comparison was skipped.
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { buildSearch } from '../src/nas/build.js';
 import { resolveSearchConfig } from '../src/nas/config.js';
 import * as torch from '../src/torch/index.js';
+import { stealMeter } from './cpu-steal.js';
 import { median, timeSearchSteps } from './timed-steps.js';
 
 interface Case {
@@ -69,7 +71,7 @@ function runCase(c: Case): void {
   }));
 }
 
-interface StepResult { ms_median: number; peak_rss_mb: number }
+interface StepResult { ms_median: number; peak_rss_mb: number; steal_pct?: number | null }
 
 /** The last JSON line a bench process printed (after echoing its output), or null if it failed. */
 function runAndParse(cmd: string, args: string[]): StepResult | null {
@@ -102,7 +104,9 @@ function compareWithReference(c: Case, ours: StepResult, driver: { python: strin
     const args = [driver.script, '--order', String(c.order), '--batch', String(tiny ? 4 : c.batch), '--layers', String(tiny ? 3 : 8),
       '--init-channels', String(tiny ? 4 : 16), '--steps', String(c.steps), '--threads', String(torch.getNumThreads())];
     if (referenceChannelsLast) args.push('--channels-last');
+    const refSteal = stealMeter();
     const ref = runAndParse(driver.python, args);
+    const refStealPct = refSteal();
     if (!ref) {
       console.log(JSON.stringify({ bench: 'search-step-vs-reference', order: c.order, skipped: 'the reference step failed (its error is above)' }));
       process.exitCode = 1;
@@ -112,6 +116,7 @@ function compareWithReference(c: Case, ours: StepResult, driver: { python: strin
       bench: 'search-step-vs-reference', order: c.order, channels_last: c.channelsLast, reference_channels_last: referenceChannelsLast, batch: c.batch,
       ms_median: ours.ms_median, reference_ms_median: ref.ms_median, speedup: +(ref.ms_median / ours.ms_median).toFixed(2),
       peak_rss_mb: ours.peak_rss_mb, reference_peak_rss_mb: ref.peak_rss_mb, memory_ratio: +(ours.peak_rss_mb / ref.peak_rss_mb).toFixed(2),
+      steal_pct: ours.steal_pct, reference_steal_pct: refStealPct,
     }));
   }
 }
@@ -144,11 +149,14 @@ if (arg) {
   if ('skipped' in driver) console.log(JSON.stringify({ bench: 'search-step-vs-reference', skipped: driver.skipped }));
   for (const c of cases) {
     if (only && !only.split(',').includes(caseName(c))) continue;
+    const oursSteal = stealMeter();
     const ours = runAndParse(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify(c)]);
     if (!ours) {
       process.exitCode = 1;
       continue;
     }
+    ours.steal_pct = oursSteal();
+    console.log(JSON.stringify({ bench: 'search-step-steal', case: caseName(c), steal_pct: ours.steal_pct, load_avg_1m: +loadavg()[0]!.toFixed(2) }));
     // The reference is compared with our plain DARTS step (no gradient checkpointing) on its own space.
     if (c.space === 'darts' && c.method === 'darts' && !c.checkpointCells && !c.hessian && !('skipped' in driver)) compareWithReference(c, ours, driver);
   }

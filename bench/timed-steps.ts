@@ -8,6 +8,7 @@ import * as torch from '../src/torch/index.js';
 export function timeSearchSteps(parts: SearchParts, trainBatch: Batch, validBatch: Batch, steps: number): number[] {
   const weightGradSeen = parts.weights.map(() => false);
   const times: number[] = [];
+  const faults0 = process.resourceUsage().minorPageFault;
   for (let s = 0; s < steps + 1; s++) {
     const t0 = performance.now();
     torch.tidy(() => {
@@ -16,6 +17,7 @@ export function timeSearchSteps(parts: SearchParts, trainBatch: Batch, validBatc
       releaseStepContext(ctx);
     });
     if (s > 0) times.push(performance.now() - t0); // the first step warms allocators and caches
+    if (process.env.DNAS_BENCH_VERBOSE === '1') console.error(`step ${s}: ${Math.round(performance.now() - t0)} ms, ${process.resourceUsage().minorPageFault - faults0} minor page faults so far`);
   }
   return times;
 }

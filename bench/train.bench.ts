@@ -13,6 +13,7 @@ import { PUBLISHED_GENOTYPES } from '../src/eval/published-genotypes.js';
 import type { DartsGenotype } from '../src/nas/spaces/darts-genotype.js';
 import * as optim from '../src/optim/index.js';
 import * as torch from '../src/torch/index.js';
+import { stealMeter } from './cpu-steal.js';
 
 const steps = Number(process.env.DNAS_BENCH_STEPS ?? 5);
 const batch = Number(process.env.DNAS_BENCH_BATCH ?? 96);
@@ -61,21 +62,25 @@ function reference(threads: number, channelsLast: boolean): ReferenceResult | st
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ReferenceResult;
 }
 
+const oursSteal = stealMeter();
 const result = ours();
+const oursStealPct = oursSteal();
 const threads = torch.getNumThreads();
 const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
 console.log(JSON.stringify({
   bench: 'train-step', network: 'DARTS_V2-cifar', initChannels: 36, layers: 20, auxiliary: true, drop_path: 0.2, batch, channels_last: channelsLast, fast_depthwise: torch.backends.fastDepthwiseConv, threads, steps,
-  ms_median: Math.round(result.msMedian), images_per_s: Number(result.imagesPerSecond.toFixed(2)), peak_rss_mb: peakRssMb,
+  ms_median: Math.round(result.msMedian), images_per_s: Number(result.imagesPerSecond.toFixed(2)), peak_rss_mb: peakRssMb, steal_pct: oursStealPct,
 }));
 for (const channelsLast of [true, false]) {
+  const refSteal = stealMeter();
   const ref = reference(threads, channelsLast);
+  const refStealPct = refSteal();
   if (typeof ref === 'string') {
     console.log(JSON.stringify({ bench: 'train-step-vs-reference', skipped: ref }));
     break;
   }
   console.log(JSON.stringify({
     bench: 'train-step-vs-reference', channels_last: channelsLast, reference_channels_last: channelsLast, ours_images_per_s: Number(result.imagesPerSecond.toFixed(2)), reference_images_per_s: ref.images_per_s,
-    ratio: Number((result.imagesPerSecond / ref.images_per_s).toFixed(3)), peak_rss_mb: peakRssMb, reference_peak_rss_mb: ref.peak_rss_mb, memory_ratio: Number((peakRssMb / ref.peak_rss_mb).toFixed(3)),
+    ratio: Number((result.imagesPerSecond / ref.images_per_s).toFixed(3)), peak_rss_mb: peakRssMb, reference_peak_rss_mb: ref.peak_rss_mb, memory_ratio: Number((peakRssMb / ref.peak_rss_mb).toFixed(3)), steal_pct: oursStealPct, reference_steal_pct: refStealPct,
   }));
 }

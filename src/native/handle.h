@@ -71,6 +71,7 @@ void registerAutogradOps(Napi::Env env, Napi::Object exports);
 void registerHandleOps(Napi::Env env, Napi::Object exports);
 void registerDepthwiseOps(Napi::Env env, Napi::Object exports);
 void registerDistributedOps(Napi::Env env, Napi::Object exports);
+void registerAllocatorOps(Napi::Env env, Napi::Object exports);
 
 }  // namespace dnas
 

@@ -3,6 +3,7 @@
 #include "handle.h"
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/grad_mode.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/csrc/autograd/function.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
@@ -87,7 +88,27 @@ DNAS_FN(cudaSynchronize) {
   return guarded(info, [&]() -> Napi::Value { torch::cuda::synchronize(); return info.Env().Undefined(); });
 }
 
+// libtorch's own op profiler, so a step's time can be broken down by aten op exactly as
+// torch.autograd.profiler does it for the Python reference. Writes a chrome://tracing file.
+static std::unique_ptr<torch::autograd::profiler::RecordProfile> activeProfile;
+
+DNAS_FN(profilerStart) {
+  return guarded(info, [&]() -> Napi::Value {
+    if (activeProfile) throw std::runtime_error("the profiler is already running: call profilerStop() first");
+    activeProfile = std::make_unique<torch::autograd::profiler::RecordProfile>(stringArg(info, 0));
+    return info.Env().Undefined();
+  });
+}
+
+DNAS_FN(profilerStop) {
+  return guarded(info, [&]() -> Napi::Value {
+    activeProfile.reset();  // the destructor writes the trace
+    return info.Env().Undefined();
+  });
+}
+
 void registerAutogradOps(Napi::Env env, Napi::Object exports) {
+  DNAS_EXPORT(profilerStart); DNAS_EXPORT(profilerStop);
   DNAS_EXPORT(requiresGrad); DNAS_EXPORT(isLeaf); DNAS_EXPORT(gradFnName); DNAS_EXPORT(getGrad); DNAS_EXPORT(setGrad);
   DNAS_EXPORT(retainGrad); DNAS_EXPORT(backward); DNAS_EXPORT(grad); DNAS_EXPORT(isGradEnabled); DNAS_EXPORT(setGradEnabled);
   DNAS_EXPORT(manualSeed); DNAS_EXPORT(cudaIsAvailable); DNAS_EXPORT(cudaDeviceCount); DNAS_EXPORT(cudaSynchronize);

@@ -83,6 +83,11 @@ export interface NativeAddon {
   setRngState(state: H): void;
   setNumThreads(n: N): void;
   getNumThreads(): number;
+  cpuCachingAllocatorInstall(): boolean;
+  cpuEmptyCache(): number;
+  cpuCacheStats(): { installed: boolean; allocatedBytes: number; cachedBytes: number; hits: number; misses: number };
+  profilerStart(path: string): void;
+  profilerStop(): void;
 
   matmul(a: H, b: H): H;
   linear(x: H, w: H, b: Maybe<H>): H;

@@ -21,10 +21,35 @@ export function setNumThreads(n: number): void {
 export function getNumThreads(): number {
   return native.getNumThreads();
 }
+/**
+ * Frees the CPU blocks the caching allocator keeps for reuse and trims the C heap, the CPU
+ * counterpart of torch.cuda.empty_cache(): useful after a one-off peak (a diagnostics pass) when
+ * other processes need the memory. Returns the bytes the cache released.
+ */
+export function emptyCache(): number {
+  return native.cpuEmptyCache();
+}
+/**
+ * The caching CPU allocator's counters (like torch.cuda.memory_stats): bytes in live blocks of
+ * 1 MiB or more, bytes cached for reuse, and how many requests a cached block served (hits) or not.
+ */
+export function memoryStats(): { installed: boolean; allocatedBytes: number; cachedBytes: number; hits: number; misses: number } {
+  return native.cpuCacheStats();
+}
 /** Live tensor handles and the bytes of their storages (views count their base's storage). */
 export function memory(): { tensors: number; bytes: number } {
   return native.memory();
 }
+
+/**
+ * libtorch's own op profiler (the legacy autograd profiler): every aten op and autograd node run
+ * between start and stop, with its wall time, written as a chrome://tracing file at stop, the same
+ * events torch.autograd.profiler records in Python.
+ */
+export const profiler = {
+  start: (file: string): void => callRaw('profiler.start', () => native.profilerStart(file)),
+  stop: (): void => callRaw('profiler.stop', () => native.profilerStop()),
+};
 
 export const cuda = {
   isAvailable: (): boolean => native.cudaIsAvailable(),
@@ -35,3 +60,15 @@ export const cuda = {
 // Debian's libtorch starts with one intra-op thread; use the machine's cores unless told otherwise.
 const requested = Number(process.env.DNAS_NUM_THREADS ?? process.env.OMP_NUM_THREADS ?? 0);
 native.setNumThreads(requested > 0 ? requested : availableParallelism());
+
+/**
+ * CPU tensors of 1 MiB or more come from the addon's caching allocator (src/native/cpu_allocator.cc),
+ * which keeps freed blocks for the next step instead of handing them back to the kernel: glibc
+ * unmaps blocks above 32 MiB on free, and a DARTS_V2 training step then faulted 0.3–0.7 million
+ * pages in again. DNAS_CPU_CACHE=0 leaves every allocation to libtorch's default allocator.
+ */
+export function configureCpuAllocator(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.DNAS_CPU_CACHE === '0') return false;
+  return native.cpuCachingAllocatorInstall();
+}
+configureCpuAllocator();

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { availableParallelism, tmpdir } from 'node:os';
 import { describe, test } from 'node:test';
 import * as torch from '../../src/torch/index.js';
 import { values } from './helpers.js';
@@ -63,6 +65,58 @@ describe('runtime', () => {
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import * as t from '${index}'; console.log(t.getNumThreads())`], { env, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(Number(r.stdout.trim()), availableParallelism());
+  });
+
+  test('freedTensorMemoryIsReusedWithoutFaultingPagesInAgain', () => {
+    // Training-like steps on a 48 MiB tensor (forward, backward, every intermediate freed): after
+    // three warm-up steps, the caching allocator reuse the freed pages; with glibc's
+    // defaults (DNAS_CPU_CACHE=0) each block above 32 MiB is a fresh mapping whose 12,288 pages
+    // fault in again when written, several times a step.
+    const index = new URL('../../src/torch/index.js', import.meta.url).href;
+    const script = `import * as t from '${index}';
+      const x = t.keep(t.randn([12 * 1024 * 1024]).requiresGrad_());
+      const step = () => t.tidy(() => { x.mul(2).relu().square().mean().backward(); x.grad.zero_(); });
+      for (let i = 0; i < 3; i++) step();
+      const before = process.resourceUsage().minorPageFault;
+      for (let i = 0; i < 3; i++) step();
+      console.log(process.resourceUsage().minorPageFault - before);`;
+    const faults = (cache: string) => {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, DNAS_CPU_CACHE: cache, DNAS_NUM_THREADS: '1' }, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return Number(r.stdout.trim());
+    };
+    const pagesPerTensor = (48 * 1024 * 1024) / 4096;
+    const cached = faults('1');
+    const uncached = faults('0');
+    assert.ok(cached < pagesPerTensor / 4, `cached: ${cached} faults in 3 steps`);
+    assert.ok(uncached >= 3 * pagesPerTensor, `glibc defaults: ${uncached} faults in 3 steps`);
+  });
+
+  test('theCachingAllocatorServesRepeatedSizesFromItsCacheAndEmptiesOnRequest', () => {
+    assert.equal(torch.configureCpuAllocator({ DNAS_CPU_CACHE: '0' }), false);
+    assert.equal(torch.memoryStats().installed, true); // installed at load
+    torch.emptyCache();
+    const s0 = torch.memoryStats();
+    torch.tidy(() => { torch.ones([1 << 20]).sum(); }); // 4 MiB: cached once freed
+    const s1 = torch.memoryStats();
+    assert.equal(s1.cachedBytes - s0.cachedBytes, 4 << 20);
+    torch.tidy(() => { torch.ones([(1 << 20) - 1000]).sum(); }); // same size class: served from the cache
+    const s2 = torch.memoryStats();
+    assert.equal(s2.hits - s1.hits, 1);
+    assert.equal(s2.misses, s1.misses);
+    assert.equal(torch.tidy(() => torch.ones([(1 << 20) + 7]).sum().item()), (1 << 20) + 7); // values intact
+    assert.ok(torch.emptyCache() >= 4 << 20);
+    assert.equal(torch.memoryStats().cachedBytes, 0);
+  });
+
+  test('theProfilerRecordsTheOpsThatRanAsAChromeTrace', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'dnas-prof-')), 'step.trace');
+    torch.profiler.start(file);
+    assert.throws(() => torch.profiler.start(file), /^Error: profiler\.start: the profiler is already running/);
+    torch.tidy(() => torch.ones([8, 8]).matmul(torch.ones([8, 8])).relu());
+    torch.profiler.stop();
+    const names = new Set((JSON.parse(readFileSync(file, 'utf8')) as { name: string; ph: string }[]).filter((e) => e.ph === 'X').map((e) => e.name));
+    for (const op of ['aten::matmul', 'aten::relu']) assert.ok(names.has(op), `${op} in ${[...names].join(', ')}`);
   });
 
   test('theCpuWorksAndOtherDevicesAreClearErrorsWithoutCuda', () => {
