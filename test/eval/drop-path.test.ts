@@ -33,6 +33,27 @@ describe('drop path', () => {
     assert.deepEqual(new Set(Array.from(a as Float32Array)), new Set([0, 2]));
   });
 
+  test('theOneDivisionEqualsTheReferencesDivideThenMultiplyBitForBitGradientIncluded', () => {
+    // Rows of ordinary values, negative values, ±∞ and NaN; p = 0.3 so 1/(1−p) is not exact in float32.
+    const base = torch.randn([64, 3, 4, 4]).mul(5);
+    base.select(0, 1).fill_(Number.POSITIVE_INFINITY);
+    base.select(0, 2).fill_(Number.NEGATIVE_INFINITY);
+    base.select(0, 3).fill_(Number.NaN);
+    const run = (f: (x: torch.Tensor) => torch.Tensor) => {
+      torch.manualSeed(11);
+      const x = base.detach().requiresGrad_();
+      const y = f(x);
+      y.backward(torch.ones([64, 3, 4, 4]).mul(torch.randn([64, 1, 1, 1])));
+      return { y: Array.from(y.detach().toArray() as Float32Array), g: Array.from(x.grad!.toArray() as Float32Array) };
+    };
+    const ours = run((x) => dropPath(x, 0.3));
+    const reference = run((x) => x.div(0.7).mul(torch.bernoulli(torch.zeros([64, 1, 1, 1]), 0.7)));
+    const bits = (a: number[]) => Array.from(new Uint32Array(new Float32Array(a).buffer));
+    assert.deepEqual(bits(ours.y), bits(reference.y));
+    assert.deepEqual(bits(ours.g), bits(reference.g));
+    assert.ok(ours.y.some((v) => v === 0) && ours.y.some((v) => v !== 0), 'some samples kept and some dropped');
+  });
+
   test('probabilityZeroReturnsTheInputItself', () => {
     const x = torch.ones([2, 1, 1, 1]);
     assert.equal(dropPath(x, 0), x);
