@@ -8,7 +8,7 @@ import { FactorizedReduce, ReLUConvBN } from '../nas/spaces/darts-ops.js';
 import type { DartsGene, DartsGenotype } from '../nas/spaces/darts-genotype.js';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
-import { createDartsEvalOp } from './darts-ops.js';
+import { createDartsEvalOp, layersAfterLeadingReLU } from './darts-ops.js';
 import { dropPath } from './drop-path.js';
 import type { OnnxExportable, OnnxGraph } from './onnx/index.js';
 
@@ -24,6 +24,19 @@ export interface GenotypeNetwork extends nn.Module {
   dropPathProb: number;
   forwardTrain(x: Tensor): NetworkOutput;
   forward(x: Tensor): Tensor;
+}
+
+/**
+ * Runs an op on `state`; an op that starts with a ReLU gets the state's ReLU from `relus` (computed
+ * there once), so ops reading the same state share one activation, computed and kept for backward
+ * once instead of per op. The values are the op's own.
+ */
+function runSharingReLU(op: nn.Module, state: Tensor, relus: Map<Tensor, Tensor>): Tensor {
+  const layers = layersAfterLeadingReLU(op);
+  if (!layers) return op.forward(state);
+  let relu = relus.get(state);
+  if (!relu) relus.set(state, (relu = state.relu()));
+  return layers.forwardFrom(relu, 1);
 }
 
 export class DartsEvalCell extends nn.Module implements OnnxExportable {
@@ -47,13 +60,20 @@ export class DartsEvalCell extends nn.Module implements OnnxExportable {
     return this.concat.length;
   }
 
-  forward(s0: Tensor, s1: Tensor, dropProb: number): Tensor {
-    const states = [this.preprocess0.forward(s0), this.preprocess1.forward(s1)];
+  /**
+   * `inputReLUs` maps a cell input to its ReLU, shared with the cells before and after that read it
+   * (each cell output feeds the next two cells' preprocessing, both starting with a ReLU); the caller
+   * owns it. Without it the cell computes and frees its own.
+   */
+  forward(s0: Tensor, s1: Tensor, dropProb: number, inputReLUs?: Map<Tensor, Tensor>): Tensor {
+    const inputs = inputReLUs ?? new Map<Tensor, Tensor>();
+    const nodeReLUs = new Map<Tensor, Tensor>(); // intermediate state → its ReLU, shared by the ops that start with one
+    const states = [runSharingReLU(this.preprocess0, s0, inputs), runSharingReLU(this.preprocess1, s1, inputs)];
     const drop = this.training && dropProb > 0;
     for (let i = 0; i < this.indices.length / 2; i++) {
       const outs = [2 * i, 2 * i + 1].map((k) => {
         const op = this.ops.at(k);
-        return { op, out: op.forward(states[this.indices[k]!]!) };
+        return { op, out: runSharingReLU(op, states[this.indices[k]!]!, nodeReLUs) };
       });
       // Both ops run before either mask is drawn, as in the reference, so the RNG order matches it.
       const [h1, h2] = outs.map(({ op, out }) => {
@@ -66,7 +86,8 @@ export class DartsEvalCell extends nn.Module implements OnnxExportable {
       for (const h of [h1, h2]) if (!states.includes(h)) h.dispose();
     }
     const out = torch.cat(this.concat.map((k) => states[k]!), 1);
-    for (const s of states) s.dispose();
+    for (const s of [...states, ...nodeReLUs.values()]) s.dispose();
+    if (!inputReLUs) for (const r of inputs.values()) r.dispose();
     return out;
   }
 
@@ -162,15 +183,22 @@ function buildCells(o: DartsNetworkOptions, cStem: number, reductionPrev0: boole
 /** Runs the cells from the stem's two outputs, taking the auxiliary logits after cell `auxiliaryIndex`. */
 function cellsForward(net: { cells: nn.ModuleList; auxiliaryHead: AuxiliaryHead | null; training: boolean; dropPathProb: number }, s0: Tensor, s1: Tensor, auxiliaryIndex: number): { last: Tensor; auxLogits: Tensor | null } {
   let auxLogits: Tensor | null = null;
+  const inputReLUs = new Map<Tensor, Tensor>(); // a cell output → its ReLU, for the next two cells
+  const release = (s: Tensor) => {
+    inputReLUs.get(s)?.dispose();
+    inputReLUs.delete(s);
+    s.dispose();
+  };
   let i = 0;
   for (const cell of net.cells) {
-    const s2 = (cell as DartsEvalCell).forward(s0, s1, net.dropPathProb);
-    if (s0 !== s1) s0.dispose();
+    const s2 = (cell as DartsEvalCell).forward(s0, s1, net.dropPathProb, inputReLUs);
+    if (s0 !== s1) release(s0);
     [s0, s1] = [s1, s2];
     if (i === auxiliaryIndex && net.auxiliaryHead && net.training) auxLogits = net.auxiliaryHead.forward(s1);
     i++;
   }
-  if (s0 !== s1) s0.dispose();
+  if (s0 !== s1) release(s0);
+  for (const r of inputReLUs.values()) r.dispose();
   return { last: s1, auxLogits };
 }
 

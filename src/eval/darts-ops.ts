@@ -22,3 +22,16 @@ export function createDartsEvalOp(primitive: string, channels: number, stride: n
   if (!DARTS_OPS[primitive]) throw new Error(`unknown DARTS op '${primitive}' in the genotype (known: ${DARTS_EVAL_OP_NAMES.join(', ')})`);
   return createDartsOp(primitive, channels, stride, true, false);
 }
+
+/**
+ * The op's layers as a Sequential when they begin with a ReLU (ReLUConvBN, SepConv, DilConv, the
+ * 7×1/1×7 conv), else null. A cell gives every such op reading the same state one shared ReLU of
+ * it and runs the rest (Sequential.forwardFrom(x, 1)): the same values, one activation computed and
+ * kept for backward instead of one per op. The layers stay in place, so parameter names and the
+ * ONNX graph are the reference's.
+ */
+export function layersAfterLeadingReLU(op: nn.Module): nn.Sequential | null {
+  const inner = (op as { op?: unknown }).op;
+  const layers = op instanceof nn.Sequential ? op : inner instanceof nn.Sequential ? inner : null;
+  return layers && layers.length > 1 && layers.at(0) instanceof nn.ReLU ? layers : null;
+}

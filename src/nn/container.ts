@@ -25,11 +25,15 @@ export class Sequential extends Module {
     return this.items[Symbol.iterator]();
   }
   forward(x: Tensor): Tensor {
+    return this.forwardFrom(x, 0);
+  }
+  /** The layers from index `start` on, for a caller that applied the first ones itself (a shared ReLU). */
+  forwardFrom(x: Tensor, start: number): Tensor {
     // Intermediate outputs are released as soon as the next layer has consumed them, as Python's
     // reference counting would: autograd keeps what backward needs, so waiting for the enclosing
     // tidy() would only raise the peak memory of a training step.
     let y = x;
-    for (const m of this.items) {
+    for (const m of this.items.slice(start)) {
       const next = m.forward(y);
       if (y !== x && next !== y && !y.kept) y.dispose();
       y = next;

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { NetworkCIFAR, NetworkImageNet } from '../../src/eval/darts-network.js';
+import { DartsEvalCell, NetworkCIFAR, NetworkImageNet } from '../../src/eval/darts-network.js';
 import { createDartsEvalOp } from '../../src/eval/darts-ops.js';
 import { countMacs } from '../../src/eval/macs.js';
 import { countParameters } from '../../src/eval/network.js';
@@ -81,6 +84,43 @@ describe('DARTS evaluation networks', () => {
     assert.equal(countMacs(net, [3, 224, 224]), 529_911_552);
     disposeNet([...net.parameters(), ...net.buffers()]);
   });
+  test('opsReadingTheSameStateShareOneReLUWithTheValuesAndGradientsOfTheirOwn', () => {
+    // DARTS_V2's normal cell: six ops starting with a ReLU read states 0, 1, 0, 1, 1, 2.
+    torch.manualSeed(3);
+    const cell = new DartsEvalCell(genotype('DARTS_V2'), 8, 8, 4, false, false);
+    const s0 = torch.randn([2, 8, 6, 6]);
+    const s1 = torch.randn([2, 8, 6, 6]);
+    const run = (forward: () => torch.Tensor) => {
+      cell.zeroGrad();
+      const out = forward();
+      out.mul(torch.randn(out.shape)).sum().backward();
+      return [out.detach(), ...cell.parameters().map((p) => p.grad!)].map((t) => Array.from(t.toArray() as Float32Array));
+    };
+    const trace = join(mkdtempSync(join(tmpdir(), 'dnas-cell-')), 'cell.trace');
+    torch.manualSeed(4);
+    torch.profiler.start(trace);
+    const shared = run(() => cell.forward(s0, s1, 0));
+    torch.profiler.stop();
+    torch.manualSeed(4);
+    const ownReLUs = run(() => {
+      // Every op through its own forward (its own ReLU), as the reference's cell runs them.
+      const states = [cell.preprocess0.forward(s0), cell.preprocess1.forward(s1)];
+      for (let k = 0; k < cell.indices.length; k += 2) states.push(cell.ops.at(k).forward(states[cell.indices[k]!]!).add(cell.ops.at(k + 1).forward(states[cell.indices[k + 1]!]!)));
+      return torch.cat(cell.concat.map((k) => states[k]!), 1);
+    });
+    // The forward is bit for bit the same; the gradients too up to float32 summation order (the
+    // shared ReLU's backward runs once on the summed gradient instead of once per op).
+    assert.deepEqual(shared[0], ownReLUs[0]);
+    shared.slice(1).forEach((g, i) => {
+      const scale = Math.max(...g.map(Math.abs));
+      g.forEach((v, j) => assert.ok(Math.abs(v - ownReLUs[i + 1]![j]!) <= 1e-5 * scale, `parameter ${i} gradient ${j}: ${v} vs ${ownReLUs[i + 1]![j]}`));
+    });
+    const relus = (JSON.parse(readFileSync(trace, 'utf8')) as { name: string; ph: string }[]).filter((e) => e.ph === 'X' && e.name === 'aten::relu').length;
+    // The two preprocessing ReLUs, one per state read (0, 1 and 2) instead of one per op (6), and the
+    // middle ReLU of each of the five separable convs.
+    assert.equal(relus, 2 + 3 + 5);
+  });
+
   test('conv7x1x1x7SplitsItsStrideOverItsTwoConvs', () => {
     const op = createDartsEvalOp('conv_7x1_1x7', 4, 2);
     // Two 7-tap convs of 4×4 channels and an affine BN, as in the reference op table.
