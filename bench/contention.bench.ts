@@ -5,7 +5,8 @@
 // Why policies: libtorch's OpenMP workers spin after each parallel region (libgomp's default: ~300,000
 // iterations, a few ms) before sleeping; with as many threads as cores and one core taken, the
 // spinners steal the working thread's time slices. src/torch/native.ts sets OMP_WAIT_POLICY=PASSIVE
-// unless the user set a policy; 'spin' restores libgomp's default spin count for comparison.
+// when the cores are busy as it loads, unless the user set a policy; 'auto' leaves that choice to dnas,
+// 'passive' and 'spin' force one for comparison.
 //
 // Each measurement is its own process (libgomp reads the policy once, at load), interleaved
 // quiet/busy and policy by policy over DNAS_BENCH_ROUNDS rounds (default 2; DNAS_BENCH_STEPS steps
@@ -23,6 +24,7 @@ const overrides = JSON.parse(process.env.DNAS_BENCH_CONTENTION ?? '{}') as Recor
 const stepCase = { space: 'darts', method: 'darts', order: 1, batch: 64, channelsLast: true, steps, ...overrides };
 
 const policies: Record<string, Record<string, string>> = {
+  auto: {}, // what dnas does by itself: the busy loop, when there is one, runs before the step process starts
   passive: { DNAS_THREAD_WAIT: 'passive' }, // what dnas picks when the cores are busy at start
   spin: { GOMP_SPINCOUNT: '300000' }, // libgomp's own default when no policy is set
 };
@@ -39,7 +41,9 @@ function stopBusyLoop(busy: ChildProcess): void {
 /** One search-step process under a policy; its median step time in ms. */
 function stepMs(policy: string): number {
   const env: NodeJS.ProcessEnv = { ...process.env, ...policies[policy] };
-  if (policy === 'passive') {
+  if (policy === 'auto') {
+    for (const k of ['OMP_WAIT_POLICY', 'GOMP_SPINCOUNT', 'DNAS_THREAD_WAIT']) delete env[k];
+  } else if (policy === 'passive') {
     delete env.OMP_WAIT_POLICY;
     delete env.GOMP_SPINCOUNT;
   } else {
@@ -83,15 +87,14 @@ for (const policy of chosen) {
     quiet_runs: quiet[policy], busy_runs: busy[policy], load_before: +loadBefore.toFixed(2), load_after: +loadavg()[0]!.toFixed(2),
   }));
 }
-// What dnas does by default: libgomp's spin on a quiet machine, PASSIVE once the 1-minute load average
-// fills all but half a core (src/torch/native.ts). A user who starts a search on a busy machine gets
-// the busy PASSIVE step; on a quiet one, the quiet spin step. (Both measured above; the policy is
-// chosen at load, so this line pairs the two measurements rather than re-running them.)
+// The pairing the 'auto' policy should reproduce: libgomp's spin on a quiet machine, PASSIVE once other
+// processes fill all but half a core as dnas starts (src/torch/native.ts). The 'auto' line above measures
+// it directly; this one pairs the forced policies' measurements.
 if (quiet.spin && busy.passive) {
   const q = median(quiet.spin);
   const b = median(busy.passive);
   console.log(JSON.stringify({
-    bench: 'search-step-contention', policy: 'auto (spin when quiet, passive when busy)', ...stepCase, cores: availableParallelism(), rounds,
+    bench: 'search-step-contention', policy: 'spin quiet, passive busy (paired)', ...stepCase, cores: availableParallelism(), rounds,
     quiet_ms: q, busy_ms: b, slowdown: +(b / q).toFixed(2), goal_slowdown: 2.5, load_before: +loadBefore.toFixed(2), load_after: +loadavg()[0]!.toFixed(2),
   }));
 }

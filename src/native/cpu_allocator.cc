@@ -8,6 +8,7 @@
 // What is cached is bounded by the process's own peak; emptyCache() returns it to the system.
 #include "handle.h"
 #include <c10/core/CPUAllocator.h>
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -21,6 +22,9 @@ namespace {
 
 constexpr size_t kMinCached = size_t(1) << 20;
 constexpr size_t kAlignment = 64;  // c10's own CPU alignment
+// A cached block serves a request up to half its size: measured on a DARTS_V2 training step, 1×,
+// 4× and unbounded gave the same or a higher peak (6.24–6.44 GB reserved against 6.24 GB).
+constexpr size_t kMaxOversize = 2;
 
 // Eight size classes per power of two: at most 12.5 % rounding, which costs address space only,
 // since the tail of a block that is never written is never faulted in.
@@ -61,10 +65,15 @@ class CachingCpuAllocator final : public c10::Allocator {
     return released;
   }
 
-  struct Stats { size_t allocated, cached, hits, misses; };
+  struct Stats { size_t allocated, cached, hits, misses, peakAllocated, peakReserved; };
   Stats stats() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return {allocatedBytes_, cachedBytes_, hits_, misses_};
+    return {allocatedBytes_, cachedBytes_, hits_, misses_, peakAllocated_, peakReserved_};
+  }
+  void resetPeaks() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    peakAllocated_ = allocatedBytes_;
+    peakReserved_ = allocatedBytes_ + cachedBytes_;
   }
 
   static CachingCpuAllocator& instance() {
@@ -78,7 +87,7 @@ class CachingCpuAllocator final : public c10::Allocator {
   void* takeCached(size_t size) const {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = free_.lower_bound(size);
-    if (it == free_.end() || it->first > 2 * size) {
+    if (it == free_.end() || it->first > kMaxOversize * size) {
       ++misses_;
       return nullptr;
     }
@@ -88,6 +97,7 @@ class CachingCpuAllocator final : public c10::Allocator {
     cachedBytes_ -= blockSize;
     live_[ptr] = blockSize;
     allocatedBytes_ += blockSize;
+    peakAllocated_ = std::max(peakAllocated_, allocatedBytes_);
     ++hits_;
     return ptr;
   }
@@ -103,6 +113,8 @@ class CachingCpuAllocator final : public c10::Allocator {
     std::lock_guard<std::mutex> lock(mutex_);
     live_[ptr] = size;
     allocatedBytes_ += size;
+    peakAllocated_ = std::max(peakAllocated_, allocatedBytes_);
+    peakReserved_ = std::max(peakReserved_, allocatedBytes_ + cachedBytes_);
     return ptr;
   }
 
@@ -125,7 +137,7 @@ class CachingCpuAllocator final : public c10::Allocator {
   mutable std::mutex mutex_;
   mutable std::multimap<size_t, void*> free_;
   mutable std::unordered_map<void*, size_t> live_;
-  mutable size_t allocatedBytes_ = 0, cachedBytes_ = 0, hits_ = 0, misses_ = 0;
+  mutable size_t allocatedBytes_ = 0, cachedBytes_ = 0, hits_ = 0, misses_ = 0, peakAllocated_ = 0, peakReserved_ = 0;
 };
 
 }  // namespace
@@ -158,11 +170,18 @@ DNAS_FN(cpuCacheStats) {
   o.Set("cachedBytes", static_cast<double>(s.cached));
   o.Set("hits", static_cast<double>(s.hits));
   o.Set("misses", static_cast<double>(s.misses));
+  o.Set("peakAllocatedBytes", static_cast<double>(s.peakAllocated));
+  o.Set("peakReservedBytes", static_cast<double>(s.peakReserved));
   return o;
 }
 
+DNAS_FN(cpuResetPeakStats) {
+  CachingCpuAllocator::instance().resetPeaks();
+  return info.Env().Undefined();
+}
+
 void registerAllocatorOps(Napi::Env env, Napi::Object exports) {
-  DNAS_EXPORT(cpuCachingAllocatorInstall); DNAS_EXPORT(cpuEmptyCache); DNAS_EXPORT(cpuCacheStats);
+  DNAS_EXPORT(cpuCachingAllocatorInstall); DNAS_EXPORT(cpuEmptyCache); DNAS_EXPORT(cpuCacheStats); DNAS_EXPORT(cpuResetPeakStats);
 }
 
 }  // namespace dnas

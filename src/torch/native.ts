@@ -11,6 +11,17 @@ type H = Handle;
 type N = number;
 type Maybe<T> = T | null | undefined;
 
+/** The caching CPU allocator's counters (blocks of 1 MiB or more); see torch.memoryStats(). */
+export interface MemoryStats {
+  installed: boolean;
+  allocatedBytes: number;
+  cachedBytes: number;
+  hits: number;
+  misses: number;
+  peakAllocatedBytes: number;
+  peakReservedBytes: number;
+}
+
 export interface NativeAddon {
   dispose(h: H): void;
   isLive(h: H): boolean;
@@ -85,7 +96,8 @@ export interface NativeAddon {
   getNumThreads(): number;
   cpuCachingAllocatorInstall(): boolean;
   cpuEmptyCache(): number;
-  cpuCacheStats(): { installed: boolean; allocatedBytes: number; cachedBytes: number; hits: number; misses: number };
+  cpuCacheStats(): MemoryStats;
+  cpuResetPeakStats(): void;
   profilerStart(path: string): void;
   profilerStop(): void;
 

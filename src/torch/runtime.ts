@@ -1,6 +1,6 @@
 // Process-wide state: RNG, threads, devices, memory accounting.
 import { availableParallelism } from 'node:os';
-import { native } from './native.js';
+import { type MemoryStats, native } from './native.js';
 import { callRaw, handleOf, Tensor } from './tensor.js';
 
 export function manualSeed(seed: number): void {
@@ -30,11 +30,15 @@ export function emptyCache(): number {
   return native.cpuEmptyCache();
 }
 /**
- * The caching CPU allocator's counters (like torch.cuda.memory_stats): bytes in live blocks of
- * 1 MiB or more, bytes cached for reuse, and how many requests a cached block served (hits) or not.
+ * The caching CPU allocator's counters (like torch.cuda.memory_stats), over blocks of 1 MiB or more:
+ * bytes in live blocks and cached for reuse, how many requests a cached block served (hits) or not,
+ * and the peaks of live and of live + cached bytes since the start or resetPeakMemoryStats().
  */
-export function memoryStats(): { installed: boolean; allocatedBytes: number; cachedBytes: number; hits: number; misses: number } {
+export function memoryStats(): MemoryStats {
   return native.cpuCacheStats();
+}
+export function resetPeakMemoryStats(): void {
+  native.cpuResetPeakStats();
 }
 /** Live tensor handles and the bytes of their storages (views count their base's storage). */
 export function memory(): { tensors: number; bytes: number } {

@@ -107,6 +107,14 @@ describe('runtime', () => {
     assert.equal(torch.tidy(() => torch.ones([(1 << 20) + 7]).sum().item()), (1 << 20) + 7); // values intact
     assert.ok(torch.emptyCache() >= 4 << 20);
     assert.equal(torch.memoryStats().cachedBytes, 0);
+    // Peaks: two 8 MiB tensors alive at once, then one; the reset starts from what is live now.
+    torch.resetPeakMemoryStats();
+    const base = torch.memoryStats().allocatedBytes;
+    torch.tidy(() => { const a = torch.ones([2 << 20]); const b = torch.ones([2 << 20]); a.add(b).sum(); });
+    torch.tidy(() => { torch.ones([2 << 20]).sum(); });
+    const peak = torch.memoryStats();
+    assert.equal(peak.peakAllocatedBytes - base, 3 * (8 << 20)); // a, b and a + b
+    assert.ok(peak.peakReservedBytes >= peak.peakAllocatedBytes);
   });
 
   test('theProfilerRecordsTheOpsThatRanAsAChromeTrace', () => {
