@@ -8,7 +8,7 @@ export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd.js
 export * as autograd from './autograd.js';
 export * as distributed from './distributed.js';
 export { backends } from './backends.js';
-export { manualSeed, getRngState, setRngState, setNumThreads, getNumThreads, memory, memoryStats, resetPeakMemoryStats, emptyCache, configureCpuAllocator, profiler, cuda } from './runtime.js';
+export { manualSeed, getRngState, setRngState, setNumThreads, getNumThreads, memory, memoryStats, resetPeakMemoryStats, emptyCache, configureCpuAllocator, defaultThreadCount, profiler, cuda } from './runtime.js';
 export { save, load, loadFile, serialize, deserialize, writeFileAtomic } from './safetensors.js';
 export * from './ops.js';
 export * as testing from './testing.js';

@@ -200,15 +200,20 @@ export function busyCoresNow(cores: number, ms = 100): number | null {
   return (cores * (after.busy - before.busy)) / (after.total - before.total);
 }
 
+let busyAtLoad: number | undefined;
+/** Cores other processes kept busy as dnas loaded (sampled once, 100 ms; the load average as the fallback). */
+export function busyCoresAtLoad(): number {
+  busyAtLoad ??= busyCoresNow(availableParallelism()) ?? loadavg()[0] ?? 0;
+  return busyAtLoad;
+}
+
 export function applyThreadWaitPolicy(env: NodeJS.ProcessEnv = process.env): void {
   if (env.OMP_WAIT_POLICY !== undefined || env.GOMP_SPINCOUNT !== undefined) return;
   if (env.DNAS_THREAD_WAIT === 'passive' || env.DNAS_THREAD_WAIT === 'spin') {
     if (env.DNAS_THREAD_WAIT === 'passive') env.OMP_WAIT_POLICY = 'PASSIVE';
     return;
   }
-  const cores = availableParallelism();
-  const load = busyCoresNow(cores) ?? loadavg()[0] ?? 0;
-  if (threadWaitPolicy({ load, cores }) === 'passive') env.OMP_WAIT_POLICY = 'PASSIVE';
+  if (threadWaitPolicy({ load: busyCoresAtLoad(), cores: availableParallelism() }) === 'passive') env.OMP_WAIT_POLICY = 'PASSIVE';
 }
 
 applyThreadWaitPolicy();

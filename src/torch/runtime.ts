@@ -1,6 +1,6 @@
 // Process-wide state: RNG, threads, devices, memory accounting.
 import { availableParallelism } from 'node:os';
-import { type MemoryStats, native } from './native.js';
+import { busyCoresAtLoad, type MemoryStats, native } from './native.js';
 import { callRaw, handleOf, Tensor } from './tensor.js';
 
 export function manualSeed(seed: number): void {
@@ -61,9 +61,30 @@ export const cuda = {
   synchronize: (): void => callRaw('cuda.synchronize', () => native.cudaSynchronize()),
 };
 
-// Debian's libtorch starts with one intra-op thread; use the machine's cores unless told otherwise.
+/**
+ * The intra-op threads to use when the user named none: the cores other processes left free as dnas
+ * loaded, at least one. With 2 threads on 2 cores and one core taken by another process, a search
+ * step ran 2.9× slower than on a quiet machine (OpenMP's threads wait on each other at every
+ * parallel region while one of them is descheduled); with 1 thread, 1.5×. `busy` is null where it
+ * could not be measured.
+ */
+export function defaultThreadCount(o: { cores: number; busy: number | null }): number {
+  if (o.busy === null || !Number.isFinite(o.busy)) return o.cores;
+  return Math.max(1, Math.min(o.cores, Math.round(o.cores - o.busy)));
+}
+
+// Debian's libtorch starts with one intra-op thread: use the free cores unless told otherwise.
 const requested = Number(process.env.DNAS_NUM_THREADS ?? process.env.OMP_NUM_THREADS ?? 0);
-native.setNumThreads(requested > 0 ? requested : availableParallelism());
+if (requested > 0) native.setNumThreads(requested);
+else {
+  const cores = availableParallelism();
+  const busy = busyCoresAtLoad();
+  const threads = defaultThreadCount({ cores, busy });
+  native.setNumThreads(threads);
+  if (threads < cores) {
+    process.stderr.write(`dnas: other processes keep ${busy.toFixed(1)} of ${cores} cores busy, so torch uses ${threads} thread${threads === 1 ? '' : 's'} (--threads or DNAS_NUM_THREADS sets the number)\n`);
+  }
+}
 
 /**
  * CPU tensors of 1 MiB or more come from the addon's caching allocator (src/native/cpu_allocator.cc),

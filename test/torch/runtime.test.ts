@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -56,20 +56,45 @@ describe('runtime', () => {
     assert.throws(() => torch.setNumThreads(1.5), RangeError);
   });
 
-  test('threadsDefaultToTheMachinesCores', () => {
-    // A fresh process with no thread settings in its environment (Debian's libtorch alone would use 1).
+  test('threadsDefaultToTheCoresOtherProcessesLeaveFree', () => {
+    assert.equal(torch.defaultThreadCount({ cores: 2, busy: 0 }), 2);
+    assert.equal(torch.defaultThreadCount({ cores: 2, busy: 0.4 }), 2);
+    assert.equal(torch.defaultThreadCount({ cores: 2, busy: 1.0 }), 1);
+    assert.equal(torch.defaultThreadCount({ cores: 2, busy: 1.7 }), 1); // never below one
+    assert.equal(torch.defaultThreadCount({ cores: 16, busy: 4.2 }), 12);
+    assert.equal(torch.defaultThreadCount({ cores: 8, busy: null }), 8); // unmeasurable: all cores
+  });
+
+  test('aFreshProcessBesideABusyOneUsesTheFreeCoresAndSaysSo', async () => {
+    // No thread settings in the environment (Debian's libtorch alone would use 1), one busy loop.
     const env = { ...process.env };
     delete env.DNAS_NUM_THREADS;
     delete env.OMP_NUM_THREADS;
+    const busy = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const index = new URL('../../src/torch/index.js', import.meta.url).href;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import * as t from '${index}'; console.log(t.getNumThreads())`], { env, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const threads = Number(r.stdout.trim());
+      assert.ok(threads >= 1 && threads < availableParallelism(), `${threads} threads on ${availableParallelism()} cores`);
+      assert.match(r.stderr, /^dnas: other processes keep \d+\.\d of \d+ cores busy, so torch uses \d+ threads? \(--threads or DNAS_NUM_THREADS sets the number\)\n$/);
+    } finally {
+      busy.kill('SIGKILL');
+    }
+  });
+
+  test('anExplicitThreadCountIsKept', () => {
     const index = new URL('../../src/torch/index.js', import.meta.url).href;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import * as t from '${index}'; console.log(t.getNumThreads())`], { env, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import * as t from '${index}'; console.log(t.getNumThreads())`], { env: { ...process.env, DNAS_NUM_THREADS: '3' }, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(Number(r.stdout.trim()), availableParallelism());
+    assert.equal(Number(r.stdout.trim()), 3);
+    assert.equal(r.stderr, '');
   });
 
   test('freedTensorMemoryIsReusedWithoutFaultingPagesInAgain', () => {
     // Training-like steps on a 48 MiB tensor (forward, backward, every intermediate freed): after
-    // three warm-up steps, the caching allocator reuse the freed pages; with glibc's
+    // three warm-up steps, the caching allocator reuses the freed pages; with glibc's
     // defaults (DNAS_CPU_CACHE=0) each block above 32 MiB is a fresh mapping whose 12,288 pages
     // fault in again when written, several times a step.
     const index = new URL('../../src/torch/index.js', import.meta.url).href;
