@@ -1,5 +1,6 @@
 // The search-step timing loop the benches share: one warm-up step, then `steps` timed ones on fixed
 // batches, each a full update rule step (architecture and weights) as the search loop runs it.
+// DNAS_BENCH_VERBOSE=1 prints each step's time and the minor page faults so far to stderr.
 import { createStepContext, releaseStepContext, type SearchParts } from '../src/nas/build.js';
 import type { Batch } from '../src/nas/update/common.js';
 import * as torch from '../src/torch/index.js';

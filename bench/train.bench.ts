@@ -4,7 +4,8 @@
 // REF_DARTS points at quark0/darts' cnn/ folder and /usr/bin/python3 has torch, times the reference
 // model.py on the same settings with our Python driver, channels-last like ours and contiguous as
 // published, and prints the throughput ratio and the peak-RSS ratio for each.
-// DNAS_BENCH_STEPS (default 5) and DNAS_BENCH_BATCH (default 96) shrink it for a smoke run.
+// DNAS_BENCH_STEPS (default 5) and DNAS_BENCH_BATCH (default 96) shrink it for a smoke run. Each
+// line carries the CPU steal over its measurement (bench/cpu-steal.ts).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
