@@ -33,8 +33,8 @@ export class Sequential extends Module {
     // reference counting would: autograd keeps what backward needs, so waiting for the enclosing
     // tidy() would only raise the peak memory of a training step.
     let y = x;
-    for (const m of this.items.slice(start)) {
-      const next = m.forward(y);
+    for (let i = start; i < this.items.length; i++) {
+      const next = this.items[i]!.forward(y);
       if (y !== x && next !== y && !y.kept) y.dispose();
       y = next;
     }
