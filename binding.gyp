@@ -12,6 +12,7 @@
         "src/native/ops_tensor.cc",
         "src/native/ops_nn.cc",
         "src/native/ops_depthwise.cc",
+        "src/native/ops_batchnorm.cc",
         "src/native/ops_autograd.cc",
         "src/native/ops_distributed.cc",
         "src/native/cpu_allocator.cc"
@@ -20,9 +21,10 @@
         "<!(node -p \"require('node-addon-api').include_dir\")"
       ],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "ldflags": ["-fopenmp"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-fopenmp", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
       "conditions": [
         ["libtorch==''", {
           "include_dirs": ["/usr/include/torch/csrc/api/include"],

@@ -73,6 +73,11 @@ void registerDepthwiseOps(Napi::Env env, Napi::Object exports);
 void registerDistributedOps(Napi::Env env, Napi::Object exports);
 void registerAllocatorOps(Napi::Env env, Napi::Object exports);
 
+// Batch normalisation: our CPU kernels in training mode (ops_batchnorm.cc), libtorch's otherwise.
+at::Tensor batchNormForward(const at::Tensor& x, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias,
+                            const c10::optional<at::Tensor>& runningMean, const c10::optional<at::Tensor>& runningVar, bool training,
+                            double momentum, double eps);
+
 }  // namespace dnas
 
 // Declares an exported function whose body runs under `guarded`.
