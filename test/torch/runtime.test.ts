@@ -142,6 +142,30 @@ describe('runtime', () => {
     assert.ok(peak.peakReservedBytes >= peak.peakAllocatedBytes);
   });
 
+  test('aFreeBlockIsSplitForSmallerRequestsAndMergedBackWhenTheyAreFreed', () => {
+    torch.emptyCache();
+    const MiB = 1 << 20;
+    const floats = (mib: number): number => (mib * MiB) / 4;
+    torch.tidy(() => { torch.ones([floats(16)]).sum(); }); // one 16 MiB segment, now free
+    const s0 = torch.memoryStats();
+    assert.equal(s0.cachedBytes, 16 * MiB);
+    torch.tidy(() => {
+      const a = torch.ones([floats(4)]); // split off the free block: a hit, 12 MiB left free
+      const mid = torch.memoryStats();
+      assert.equal(mid.hits - s0.hits, 1);
+      assert.equal(mid.cachedBytes, 12 * MiB);
+      const b = torch.ones([floats(8)]); // from the remainder: another hit
+      const end = torch.memoryStats();
+      assert.equal(end.hits - s0.hits, 2);
+      assert.equal(end.misses, s0.misses);
+      assert.equal(end.cachedBytes, 4 * MiB);
+      assert.equal(a.add(1).sum().item() + b.sum().item(), 2 * floats(4) + floats(8)); // both usable
+    });
+    // Freed, the three pieces merge into one free block again: the whole segment goes back.
+    assert.equal(torch.memoryStats().cachedBytes, 16 * MiB);
+    assert.equal(torch.emptyCache(), 16 * MiB);
+  });
+
   test('theProfilerRecordsTheOpsThatRanAsAChromeTrace', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'dnas-prof-')), 'step.trace');
     torch.profiler.start(file);
