@@ -13,6 +13,7 @@
         "src/native/ops_nn.cc",
         "src/native/ops_depthwise.cc",
         "src/native/ops_batchnorm.cc",
+        "src/native/ops_weighted_sum.cc",
         "src/native/ops_autograd.cc",
         "src/native/ops_distributed.cc",
         "src/native/cpu_allocator.cc"

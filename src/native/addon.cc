@@ -9,6 +9,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerTensorOps(env, exports);
   registerNnOps(env, exports);
   registerDepthwiseOps(env, exports);
+  registerWeightedSumOps(env, exports);
   registerAutogradOps(env, exports);
   registerDistributedOps(env, exports);
   registerAllocatorOps(env, exports);

@@ -72,6 +72,7 @@ void registerHandleOps(Napi::Env env, Napi::Object exports);
 void registerDepthwiseOps(Napi::Env env, Napi::Object exports);
 void registerDistributedOps(Napi::Env env, Napi::Object exports);
 void registerAllocatorOps(Napi::Env env, Napi::Object exports);
+void registerWeightedSumOps(Napi::Env env, Napi::Object exports);
 
 // Batch normalisation: our CPU kernels in training mode (ops_batchnorm.cc), libtorch's otherwise.
 at::Tensor batchNormForward(const at::Tensor& x, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias,

@@ -19,6 +19,17 @@ function assertRank(op: string, x: Tensor, rank: number, what = 'input'): void {
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   return call('cat', () => native.cat(tensors.map((t) => handleOf(t)), dim));
 }
+/**
+ * Σ_i weights[i] · tensors[i] for same-shaped tensors and a 1-D `weights` with one entry per tensor,
+ * in one pass (CPU float32/float64; elsewhere as separate multiplies and additions). The value
+ * equals `tensors[0].mul(w[0]).add(tensors[1].mul(w[1]))…` bit for bit, and so do the tensors'
+ * gradients; the weights' gradient is summed in double (src/native/ops_weighted_sum.cc).
+ */
+export function weightedSum(tensors: readonly Tensor[], weights: Tensor): Tensor {
+  if (tensors.length === 0) throw new Error('weightedSum: expected at least one tensor');
+  return call('weightedSum', () => native.weightedSum(tensors.map((t) => handleOf(t)), handleOf(weights)));
+}
+
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   return call('stack', () => native.stack(tensors.map((t) => handleOf(t)), dim));
 }

@@ -74,6 +74,7 @@ export interface NativeAddon {
   repeat(x: H, repeats: number[]): H;
   cat(xs: H[], dim: N): H;
   stack(xs: H[], dim: N): H;
+  weightedSum(xs: H[], w: H): H;
   narrow(x: H, dim: N, start: N, length: N): H;
   slice(x: H, dim: N, start: Maybe<number>, end: Maybe<number>, step: N): H;
   select(x: H, dim: N, index: N): H;

@@ -1,5 +1,6 @@
 // A supernet edge that returns Σ_o w_o · op_o(x) over the ops worth computing.
 import * as nn from '../../nn/index.js';
+import * as torch from '../../torch/index.js';
 import type { Tensor } from '../../torch/index.js';
 import { expectsReLUInput } from '../spaces/darts-ops.js';
 import type { EdgeWeights, MixedEdgeModule, OpFactory } from '../types.js';
@@ -21,26 +22,30 @@ export class WeightedSumEdge extends nn.Module implements MixedEdgeModule {
   forward(x: Tensor, w: EdgeWeights): Tensor {
     // Temporaries are disposed as soon as they are consumed (autograd keeps what backward needs),
     // which keeps a search step's peak memory at what the graph itself holds.
-    let sum: Tensor | null = null;
+    const outs: Tensor[] = [];
     let relu: Tensor | null = null;
     for (const o of w.active) {
       const op = this.ops.at(o) as nn.Module;
       noteOpUsed(op);
       const input = expectsReLUInput(op) ? (relu ??= x.relu()) : x;
-      const weight = w.ops.select(0, o);
       const raw = op.forward(input);
       const out = this.training && this.dropPathProb > 0 && !(op instanceof nn.Identity) ? nn.dropPath(raw, this.dropPathProb) : raw;
       if (out !== raw) raw.dispose();
-      const term = out.mul(weight);
-      if (out !== input) out.dispose();
-      weight.dispose();
-      if (sum === null) sum = term;
-      else {
-        const next: Tensor = sum.add(term);
-        sum.dispose();
-        term.dispose();
-        sum = next;
+      outs.push(out);
+    }
+    // One fused pass Σ w_o · out_o (torch.weightedSum), equal bit for bit to multiplying and adding
+    // op by op, as quark0/darts does.
+    let sum: Tensor | null = null;
+    if (outs.length > 0) {
+      const everyOp = w.active.length === this.primitives.length && w.active.every((o, i) => o === i);
+      const index = everyOp ? null : torch.tensor([...w.active], { dtype: 'int64', device: w.ops.device });
+      const weights = index ? w.ops.indexSelect(0, index) : w.ops;
+      sum = torch.weightedSum(outs, weights);
+      if (index) {
+        index.dispose();
+        weights.dispose();
       }
+      for (const out of outs) if (out !== x) out.dispose();
     }
     relu?.dispose();
     // Every op inactive (e.g. a single-path sample of 'none'): the edge outputs zeros of the right shape.
