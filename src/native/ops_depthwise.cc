@@ -7,6 +7,12 @@
 // convolution of the output gradient with the kernel flipped and padding dilation·(k−1)−padding;
 // run that way it costs what a forward costs (0.19 / 0.08 ms), with the same values.
 //
+// With stride s > 1 and a dilated kernel the output gradient is first spread onto the input's grid
+// (zeros between its values, the transposed convolution's own input), then convolved the same way:
+// at stride 2 on 64×16×32×32, a dilated 3×3's input gradient took 13 ms in libtorch (forward 0.1 ms)
+// and 1.7 ms this way. Undilated strided kernels stay on libtorch's input gradient, which is fast
+// there (0.5 ms against 1.6 ms this way).
+//
 // The weight gradient, dW[c,i,j] = Σ_{n,h,w} dY[n,c,h,w] · X[n,c,h·s+i·d−p, w·s+j·d−p], is
 // libtorch's convolution_backward when a graph must be recorded (create_graph) or the kernel is an
 // undilated 3×3 (where libtorch's is fast), and otherwise a direct loop over channels-last rows
@@ -104,6 +110,25 @@ at::Tensor weightGradient(const at::Tensor& input, const at::Tensor& gradOutput,
   return partial.sum(0).permute({2, 0, 1}).unsqueeze(1).contiguous(weight.suggest_memory_format());
 }
 
+// The output gradient placed on the stride-1 grid that the flipped-kernel convolution reads:
+// g[n,c,o] at row o·s (and column likewise), zeros elsewhere, extended to the length whose
+// convolution with padding tp gives the input's size back.
+at::Tensor spreadOverStride(const at::Tensor& g, int64_t inH, int64_t inW, const at::Tensor& weight, at::IntArrayRef stride,
+                            at::IntArrayRef padding, at::IntArrayRef dilation) {
+  const int64_t lh = inH + 2 * padding[0] - dilation[0] * (weight.size(2) - 1);
+  const int64_t lw = inW + 2 * padding[1] - dilation[1] * (weight.size(3) - 1);
+  at::Tensor spread = at::zeros({g.size(0), g.size(1), lh, lw}, g.options().memory_format(g.suggest_memory_format()));
+  spread.slice(2, 0, (g.size(2) - 1) * stride[0] + 1, stride[0]).slice(3, 0, (g.size(3) - 1) * stride[1] + 1, stride[1]).copy_(g);
+  return spread;
+}
+
+// Whether the input gradient is the flipped-kernel convolution (see the top of this file).
+bool flippedInputGradient(const at::Tensor& weight, at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation) {
+  const auto tp = transposedPadding(weight, padding, dilation);
+  const bool unitStride = stride[0] == 1 && stride[1] == 1;
+  return tp[0] >= 0 && tp[1] >= 0 && (unitStride || dilation[0] > 1 || dilation[1] > 1);
+}
+
 class DepthwiseConv2d : public torch::autograd::Function<DepthwiseConv2d> {
  public:
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& input, const at::Tensor& weight, std::vector<int64_t> stride,
@@ -111,10 +136,9 @@ class DepthwiseConv2d : public torch::autograd::Function<DepthwiseConv2d> {
     // The input is needed for the weight gradient, and for the input gradient only where libtorch
     // computes it; not keeping it otherwise lets a frozen-weight pass (DARTS' architecture step)
     // free an activation as soon as nothing else holds it.
-    const auto tp = transposedPadding(weight, padding, dilation);
-    const bool flippedInputGradient = stride[0] == 1 && stride[1] == 1 && tp[0] >= 0 && tp[1] >= 0;
-    const bool keepInput = weight.requires_grad() || !flippedInputGradient;
+    const bool keepInput = weight.requires_grad() || !flippedInputGradient(weight, stride, padding, dilation);
     ctx->save_for_backward({keepInput ? input : at::Tensor(), weight});
+    ctx->saved_data["inputSize"] = std::vector<int64_t>{input.size(2), input.size(3)};
     ctx->saved_data["stride"] = stride;
     ctx->saved_data["padding"] = padding;
     ctx->saved_data["dilation"] = dilation;
@@ -134,12 +158,15 @@ class DepthwiseConv2d : public torch::autograd::Function<DepthwiseConv2d> {
     if (!gradOutput.defined()) return {gradInput, gradWeight, at::Tensor(), at::Tensor(), at::Tensor()};
 
     if (ctx->needs_input_grad(0)) {
-      const auto tp = transposedPadding(weight, padding, dilation);
-      if (stride[0] == 1 && stride[1] == 1 && tp[0] >= 0 && tp[1] >= 0) {
+      if (flippedInputGradient(weight, stride, padding, dilation)) {
+        const auto tp = transposedPadding(weight, padding, dilation);
         // Flipped kernel in the weight's own memory format, so the convolution picks the same
         // kernel as the forward.
         at::Tensor flipped = weight.flip({2, 3}).contiguous(weight.suggest_memory_format());
-        gradInput = DepthwiseConv2d::apply(gradOutput, flipped, std::vector<int64_t>{1, 1}, tp, dilation);
+        const auto inputSize = ctx->saved_data["inputSize"].toIntVector();
+        const bool strided = stride[0] != 1 || stride[1] != 1;
+        const at::Tensor g = strided ? spreadOverStride(gradOutput, inputSize[0], inputSize[1], weight, stride, padding, dilation) : gradOutput;
+        gradInput = DepthwiseConv2d::apply(g, flipped, std::vector<int64_t>{1, 1}, tp, dilation);
       } else {
         gradInput = std::get<0>(at::convolution_backward(gradOutput, input, weight, c10::nullopt, stride, padding, dilation, false, {0, 0},
                                                          groups, {true, false, false}));
