@@ -153,23 +153,25 @@ class CachingCpuAllocator final : public c10::Allocator {
     allocatedBytes_ -= b->size;
     b->live = false;
     if (b->prev && !b->prev->live) {  // merge into the free block before
-      Block* p = b->prev;
-      free_.erase(p);
-      p->size += b->size;
-      p->next = b->next;
-      if (b->next) b->next->prev = p;
-      delete b;
-      b = p;
+      Block* before = b->prev;
+      free_.erase(before);
+      absorbNext(before);
+      b = before;
     }
     if (b->next && !b->next->live) {  // absorb the free block after
-      Block* n = b->next;
-      free_.erase(n);
-      b->size += n->size;
-      b->next = n->next;
-      if (n->next) n->next->prev = b;
-      delete n;
+      free_.erase(b->next);
+      absorbNext(b);
     }
     free_.insert(b);
+  }
+
+  // Joins b's next neighbour (out of free_) onto b. Under the lock.
+  static void absorbNext(Block* b) {
+    Block* n = b->next;
+    b->size += n->size;
+    b->next = n->next;
+    if (n->next) n->next->prev = b;
+    delete n;
   }
 
   c10::Allocator* fallback_ = nullptr;
