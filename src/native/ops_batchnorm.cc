@@ -55,16 +55,13 @@ constexpr int64_t kBlock = 16;
 constexpr int64_t kMaxBlockChannels = 512;
 
 template <typename T>
-using BlockAcc = T;  // float sums float blocks, double sums double ones
-
-template <typename T>
 __attribute__((target_clones("avx2", "default"))) static void sumsRowsChannelsLast(const T* __restrict p, const T* __restrict kp,
                                                                                     const T* __restrict q, const T* __restrict kq,
                                                                                     double* __restrict s1, double* __restrict s2,
                                                                                     int64_t rowBegin, int64_t rowEnd, int64_t C) {
   for (int64_t c0 = 0; c0 < C; c0 += kMaxBlockChannels) {
     const int64_t cn = std::min(C - c0, kMaxBlockChannels);
-    BlockAcc<T> b1[kMaxBlockChannels], b2[kMaxBlockChannels];
+    T b1[kMaxBlockChannels], b2[kMaxBlockChannels];  // float blocks for float, double for double
     for (int64_t r = rowBegin; r < rowEnd;) {
       const int64_t blockEnd = std::min(rowEnd, r + kBlock);
       for (int64_t c = 0; c < cn; c++) b1[c] = b2[c] = 0;
@@ -95,7 +92,7 @@ __attribute__((target_clones("avx2", "default"))) static void sumsPlane(const T*
   double d1[L] = {}, d2[L] = {};
   int64_t i = 0;
   for (; i + L * kBlock <= S; i += L * kBlock) {
-    BlockAcc<T> a1[L] = {}, a2[L] = {};
+    T a1[L] = {}, a2[L] = {};
     for (int64_t k = 0; k < kBlock; k++) {
       for (int64_t l = 0; l < L; l++) {
         const T a = p[i + k * L + l] - kp;
@@ -226,10 +223,11 @@ at::Tensor inLayout(const at::Tensor& t, const Layout& L) {
   return L.channelsLast ? t.contiguous(at::MemoryFormat::ChannelsLast) : t.contiguous();
 }
 
-// The batch-normalised input, with each channel's mean and 1/σ (float64), updating the running
-// statistics in place when given.
+// The batch-normalised input (and the input in the layout the kernels read), with each channel's
+// mean and 1/σ; the running statistics are updated in place when given.
 struct TrainingForward {
-  at::Tensor out, x, mean, invstd;
+  at::Tensor out, x;
+  std::vector<double> mean, invstd;
 };
 
 // Running statistics travel outside the autograd inputs: they are buffers, updated in place.
@@ -264,16 +262,13 @@ TrainingForward trainingForward(const at::Tensor& input, const at::Tensor& weigh
     channelAffine<scalar_t>(L, xp, nullptr, out.data_ptr<scalar_t>(), scale, zero, offset);
   });
   const auto doubles = at::TensorOptions().dtype(at::kDouble);
-  at::Tensor meanT = at::empty({C}, doubles), invstdT = at::empty({C}, doubles);
-  std::copy(mean.begin(), mean.end(), meanT.data_ptr<double>());
-  std::copy(invstd.begin(), invstd.end(), invstdT.data_ptr<double>());
-  if (running.mean.defined()) running.mean.mul_(1 - momentum).add_(meanT.to(running.mean.scalar_type()), momentum);
+  if (running.mean.defined()) running.mean.mul_(1 - momentum).add_(at::tensor(mean, doubles).to(running.mean.scalar_type()), momentum);
   if (running.var.defined()) {
-    const at::Tensor unbiased = at::empty({C}, doubles);
-    for (int64_t c = 0; c < C; c++) unbiased.data_ptr<double>()[c] = var[c] * M / (M - 1);
-    running.var.mul_(1 - momentum).add_(unbiased.to(running.var.scalar_type()), momentum);
+    std::vector<double> unbiased(var);
+    for (double& v : unbiased) v *= M / (M - 1);
+    running.var.mul_(1 - momentum).add_(at::tensor(unbiased, doubles).to(running.var.scalar_type()), momentum);
   }
-  return {out, x, meanT, invstdT};
+  return {out, x, mean, invstd};
 }
 
 class BatchNormTraining : public torch::autograd::Function<BatchNormTraining> {
@@ -282,7 +277,7 @@ class BatchNormTraining : public torch::autograd::Function<BatchNormTraining> {
                             RunningStats running, double momentum, double eps) {
     TrainingForward r = trainingForward(input, weight, bias, running, momentum, eps);
     ctx->save_for_backward({r.x, weight});
-    ctx->saved_data["mean"] = r.mean;
+    ctx->saved_data["mean"] = r.mean;  // doubles, one per channel
     ctx->saved_data["invstd"] = r.invstd;
     ctx->saved_data["eps"] = eps;
     return r.out;
@@ -292,8 +287,8 @@ class BatchNormTraining : public torch::autograd::Function<BatchNormTraining> {
     auto saved = ctx->get_saved_variables();
     const at::Tensor& x = saved[0];
     const at::Tensor& weight = saved[1];
-    const at::Tensor meanT = ctx->saved_data["mean"].toTensor();
-    const at::Tensor invstdT = ctx->saved_data["invstd"].toTensor();
+    const std::vector<double> mean = ctx->saved_data["mean"].toDoubleVector();
+    const std::vector<double> invstd = ctx->saved_data["invstd"].toDoubleVector();
     const bool wantInput = ctx->needs_input_grad(0), wantWeight = ctx->needs_input_grad(1), wantBias = ctx->needs_input_grad(2);
     variable_list grads(6);  // one per forward argument
     if (!gradOutputs[0].defined()) return grads;
@@ -303,7 +298,9 @@ class BatchNormTraining : public torch::autograd::Function<BatchNormTraining> {
     if (at::GradMode::is_enabled()) {
       // create_graph: libtorch's backward records a graph (its derivative is batchnorm_double_backward).
       const c10::optional<at::Tensor> w = present(weight) ? c10::optional<at::Tensor>(weight) : c10::nullopt;
-      auto r = at::native_batch_norm_backward(g, x, w, {}, {}, meanT.to(x.scalar_type()), invstdT.to(x.scalar_type()), true,
+      const auto asInput = at::TensorOptions().dtype(at::kDouble);
+      auto r = at::native_batch_norm_backward(g, x, w, {}, {}, at::tensor(mean, asInput).to(x.scalar_type()),
+                                              at::tensor(invstd, asInput).to(x.scalar_type()), true,
                                               ctx->saved_data["eps"].toDouble(), {wantInput, wantWeight, wantBias});
       grads[0] = std::get<0>(r);
       grads[1] = std::get<1>(r);
@@ -313,7 +310,6 @@ class BatchNormTraining : public torch::autograd::Function<BatchNormTraining> {
 
     const int64_t C = L.C;
     const double M = static_cast<double>(L.perChannel());
-    const std::vector<double> mean = channelValues(meanT, C, 0.0), invstd = channelValues(invstdT, C, 1.0);
     const std::vector<double> w = channelValues(weight, C, 1.0);
     const std::vector<double> zeros(static_cast<size_t>(C), 0.0);
     std::vector<double> sumG(static_cast<size_t>(C)), sumGX(static_cast<size_t>(C));
@@ -371,10 +367,9 @@ at::Tensor batchNormForward(const at::Tensor& x, const c10::optional<at::Tensor>
                 " values but the input has ", x.size(1), " channels");
     TORCH_CHECK(!bias || !bias->defined() || bias->numel() == x.size(1), "batchNorm: bias has ", bias->numel(), " values but the input has ",
                 x.size(1), " channels");
-    const bool recordGraph = at::GradMode::is_enabled() && (x.requires_grad() || (weight && weight->defined() && weight->requires_grad()) ||
-                                                            (bias && bias->defined() && bias->requires_grad()));
     const at::Tensor none = at::empty({0}, x.options());
     const at::Tensor w = weight && weight->defined() ? *weight : none, b = bias && bias->defined() ? *bias : none;
+    const bool recordGraph = at::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad() || b.requires_grad());
     const RunningStats running{runningMean.value_or(at::Tensor()), runningVar.value_or(at::Tensor())};
     if (!recordGraph) return trainingForward(x, w, b, running, momentum, eps).out;
     return BatchNormTraining::apply(x, w, b, running, momentum, eps);

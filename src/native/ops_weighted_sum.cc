@@ -17,6 +17,8 @@
 #include <ATen/Parallel.h>
 #include <torch/csrc/autograd/custom_function.h>
 
+#include <algorithm>
+
 namespace dnas {
 
 namespace {
@@ -68,12 +70,13 @@ __attribute__((target_clones("avx2", "default"))) static void backwardChunk(cons
   }
 }
 
+// Shapes and the weights' length are checked by the caller; the kernels need CPU tensors of one
+// floating type.
 bool kernelApplies(at::TensorList xs, const at::Tensor& w) {
-  if (xs.empty() || !w.device().is_cpu() || w.dim() != 1 || w.size(0) != static_cast<int64_t>(xs.size())) return false;
   const at::Tensor& x0 = xs[0];
-  if (!x0.device().is_cpu() || (x0.scalar_type() != at::kFloat && x0.scalar_type() != at::kDouble)) return false;
+  if (!w.device().is_cpu() || (x0.scalar_type() != at::kFloat && x0.scalar_type() != at::kDouble)) return false;
   for (const at::Tensor& x : xs)
-    if (x.sizes() != x0.sizes() || x.scalar_type() != x0.scalar_type() || !x.device().is_cpu()) return false;
+    if (x.scalar_type() != x0.scalar_type() || !x.device().is_cpu()) return false;
   return true;
 }
 
@@ -194,8 +197,8 @@ DNAS_FN(weightedSum) {
     for (const at::Tensor& x : xs)
       TORCH_CHECK(x.sizes() == xs[0].sizes(), "weightedSum: every tensor must have the shape of the first, ", xs[0].sizes(), ", got ", x.sizes());
     if (!kernelApplies(xs, w)) return wrap(info.Env(), unfusedSum(xs, w));
-    bool recordGraph = at::GradMode::is_enabled() && w.requires_grad();
-    for (const at::Tensor& x : xs) recordGraph = recordGraph || (at::GradMode::is_enabled() && x.requires_grad());
+    const bool recordGraph =
+        at::GradMode::is_enabled() && (w.requires_grad() || std::any_of(xs.begin(), xs.end(), [](const at::Tensor& x) { return x.requires_grad(); }));
     if (!recordGraph) return wrap(info.Env(), fusedForward(xs, w));
     return wrap(info.Env(), WeightedSum::apply(at::TensorList(xs), w));  // as a TensorList: each tensor an autograd input
   });
