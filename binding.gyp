@@ -14,6 +14,7 @@
         "src/native/ops_depthwise.cc",
         "src/native/ops_batchnorm.cc",
         "src/native/ops_weighted_sum.cc",
+        "src/native/ops_separable.cc",
         "src/native/ops_autograd.cc",
         "src/native/ops_distributed.cc",
         "src/native/cpu_allocator.cc"

@@ -10,6 +10,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerNnOps(env, exports);
   registerDepthwiseOps(env, exports);
   registerWeightedSumOps(env, exports);
+  registerSeparableOps(env, exports);
   registerAutogradOps(env, exports);
   registerDistributedOps(env, exports);
   registerAllocatorOps(env, exports);

@@ -73,11 +73,20 @@ void registerDepthwiseOps(Napi::Env env, Napi::Object exports);
 void registerDistributedOps(Napi::Env env, Napi::Object exports);
 void registerAllocatorOps(Napi::Env env, Napi::Object exports);
 void registerWeightedSumOps(Napi::Env env, Napi::Object exports);
+void registerSeparableOps(Napi::Env env, Napi::Object exports);
 
 // Batch normalisation: our CPU kernels in training mode (ops_batchnorm.cc), libtorch's otherwise.
 at::Tensor batchNormForward(const at::Tensor& x, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias,
                             const c10::optional<at::Tensor>& runningMean, const c10::optional<at::Tensor>& runningVar, bool training,
                             double momentum, double eps);
+
+// Depthwise convolution (weight [C, 1, kh, kw]) with its faster backward (ops_depthwise.cc), and that
+// backward on its own for ops that recompute a depthwise output instead of keeping it.
+at::Tensor depthwiseConvolution(const at::Tensor& input, const at::Tensor& weight, at::IntArrayRef stride, at::IntArrayRef padding,
+                                at::IntArrayRef dilation);
+std::pair<at::Tensor, at::Tensor> depthwiseConvolutionBackward(const at::Tensor& gradOutput, const at::Tensor& input, const at::Tensor& weight,
+                                                          at::IntArrayRef inputSize, at::IntArrayRef stride, at::IntArrayRef padding,
+                                                          at::IntArrayRef dilation, bool needInput, bool needWeight);
 
 }  // namespace dnas
 

@@ -147,47 +147,55 @@ class DepthwiseConv2d : public torch::autograd::Function<DepthwiseConv2d> {
 
   static variable_list backward(AutogradContext* ctx, variable_list gradOutputs) {
     auto saved = ctx->get_saved_variables();
-    const at::Tensor& input = saved[0];
-    const at::Tensor& weight = saved[1];
-    const at::Tensor& gradOutput = gradOutputs[0];
-    const auto stride = ctx->saved_data["stride"].toIntVector();
-    const auto padding = ctx->saved_data["padding"].toIntVector();
-    const auto dilation = ctx->saved_data["dilation"].toIntVector();
-    const int64_t groups = weight.size(0);
-    at::Tensor gradInput, gradWeight;
-    if (!gradOutput.defined()) return {gradInput, gradWeight, at::Tensor(), at::Tensor(), at::Tensor()};
-
-    if (ctx->needs_input_grad(0)) {
-      if (flippedInputGradient(weight, stride, padding, dilation)) {
-        const auto tp = transposedPadding(weight, padding, dilation);
-        // Flipped kernel in the weight's own memory format, so the convolution picks the same
-        // kernel as the forward.
-        at::Tensor flipped = weight.flip({2, 3}).contiguous(weight.suggest_memory_format());
-        const auto inputSize = ctx->saved_data["inputSize"].toIntVector();
-        const bool strided = stride[0] != 1 || stride[1] != 1;
-        const at::Tensor g = strided ? spreadOverStride(gradOutput, inputSize[0], inputSize[1], weight, stride, padding, dilation) : gradOutput;
-        gradInput = DepthwiseConv2d::apply(g, flipped, std::vector<int64_t>{1, 1}, tp, dilation);
-      } else {
-        gradInput = std::get<0>(at::convolution_backward(gradOutput, input, weight, c10::nullopt, stride, padding, dilation, false, {0, 0},
-                                                         groups, {true, false, false}));
-      }
-    }
-    // libtorch's CPU weight gradient is fast for the undilated 3×3 case only (measured 1.2–1.6×
-    // faster than weightGradient there; weightGradient is 2–30× faster for 5×5 or dilated kernels).
-    const bool libtorchIsFast = weight.size(2) == 3 && weight.size(3) == 3 && dilation[0] == 1 && dilation[1] == 1;
-    if (ctx->needs_input_grad(1) && !libtorchIsFast && !at::GradMode::is_enabled() && input.device().is_cpu() &&
-        (input.scalar_type() == at::kFloat || input.scalar_type() == at::kDouble)) {
-      gradWeight = weightGradient(input, gradOutput, weight, stride, padding, dilation);
-    } else if (ctx->needs_input_grad(1)) {
-      // Under create_graph the gradient must itself be differentiable: libtorch's op is.
-      gradWeight = std::get<1>(at::convolution_backward(gradOutput, input, weight, c10::nullopt, stride, padding, dilation, false, {0, 0},
-                                                        groups, {false, true, false}));
-    }
-    return {gradInput, gradWeight, at::Tensor(), at::Tensor(), at::Tensor()};
+    const auto inputSize = ctx->saved_data["inputSize"].toIntVector();
+    const auto grads =
+        depthwiseConvolutionBackward(gradOutputs[0], saved[0], saved[1], inputSize, ctx->saved_data["stride"].toIntVector(),
+                                ctx->saved_data["padding"].toIntVector(), ctx->saved_data["dilation"].toIntVector(), ctx->needs_input_grad(0),
+                                ctx->needs_input_grad(1));
+    return {grads.first, grads.second, at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
 
 }  // namespace
+
+at::Tensor depthwiseConvolution(const at::Tensor& input, const at::Tensor& weight, at::IntArrayRef stride, at::IntArrayRef padding,
+                           at::IntArrayRef dilation) {
+  return DepthwiseConv2d::apply(input, weight, stride.vec(), padding.vec(), dilation.vec());
+}
+
+std::pair<at::Tensor, at::Tensor> depthwiseConvolutionBackward(const at::Tensor& gradOutput, const at::Tensor& input, const at::Tensor& weight,
+                                                          at::IntArrayRef inputSize, at::IntArrayRef stride, at::IntArrayRef padding,
+                                                          at::IntArrayRef dilation, bool needInput, bool needWeight) {
+  const int64_t groups = weight.size(0);
+  at::Tensor gradInput, gradWeight;
+  if (!gradOutput.defined()) return {gradInput, gradWeight};
+  if (needInput) {
+    if (flippedInputGradient(weight, stride, padding, dilation)) {
+      const auto tp = transposedPadding(weight, padding, dilation);
+      // Flipped kernel in the weight's own memory format, so the convolution picks the same
+      // kernel as the forward.
+      at::Tensor flipped = weight.flip({2, 3}).contiguous(weight.suggest_memory_format());
+      const bool strided = stride[0] != 1 || stride[1] != 1;
+      const at::Tensor g = strided ? spreadOverStride(gradOutput, inputSize[0], inputSize[1], weight, stride, padding, dilation) : gradOutput;
+      gradInput = DepthwiseConv2d::apply(g, flipped, std::vector<int64_t>{1, 1}, tp, dilation.vec());
+    } else {
+      gradInput = std::get<0>(at::convolution_backward(gradOutput, input, weight, c10::nullopt, stride, padding, dilation, false, {0, 0},
+                                                       groups, {true, false, false}));
+    }
+  }
+  // libtorch's CPU weight gradient is fast for the undilated 3×3 case only (measured 1.2–1.6×
+  // faster than weightGradient there; weightGradient is 2–30× faster for 5×5 or dilated kernels).
+  const bool libtorchIsFast = weight.size(2) == 3 && weight.size(3) == 3 && dilation[0] == 1 && dilation[1] == 1;
+  if (needWeight && !libtorchIsFast && !at::GradMode::is_enabled() && input.device().is_cpu() &&
+      (input.scalar_type() == at::kFloat || input.scalar_type() == at::kDouble)) {
+    gradWeight = weightGradient(input, gradOutput, weight, stride, padding, dilation);
+  } else if (needWeight) {
+    // Under create_graph the gradient must itself be differentiable: libtorch's op is.
+    gradWeight = std::get<1>(at::convolution_backward(gradOutput, input, weight, c10::nullopt, stride, padding, dilation, false, {0, 0},
+                                                      groups, {false, true, false}));
+  }
+  return {gradInput, gradWeight};
+}
 
 // depthwiseConv2d(x, w, b|null, stride[2], padding[2], dilation[2]): conv2d with groups = channels;
 // w is [C, 1, kh, kw] (one filter per channel).

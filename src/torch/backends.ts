@@ -10,4 +10,11 @@ export const backends = {
    * summation order. `DNAS_FAST_DEPTHWISE=0` turns it off.
    */
   fastDepthwiseConv: process.env.DNAS_FAST_DEPTHWISE !== '0',
+  /**
+   * nn.Sequential runs a depthwise Conv2d followed by a bias-free 1×1 Conv2d as one
+   * torch.separableConv2d, which recomputes the depthwise output in backward instead of keeping it:
+   * the same values and gradients, one activation less per block. `DNAS_RECOMPUTE_SEPARABLE=0`
+   * keeps it (two separate convolutions).
+   */
+  recomputeSeparableConv: process.env.DNAS_RECOMPUTE_SEPARABLE !== '0',
 };

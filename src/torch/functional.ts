@@ -65,6 +65,26 @@ export function conv2d(x: Tensor, weight: Tensor, o: Conv2dOptions = {}): Tensor
   return call('conv2d', () => native.conv2d(handleOf(x), handleOf(weight), optionalHandle(o.bias), stride, padding, dilation, groups));
 }
 
+export interface SeparableConv2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+}
+/**
+ * conv2d(conv2d(x, depthwiseWeight, {groups: C, stride, padding, dilation}), pointwiseWeight):
+ * a depthwise convolution ([C, 1, kh, kw], one filter per channel) then a 1×1 convolution
+ * ([Cout, C, 1, 1]), both without bias. The same values and gradients as the two calls, but the
+ * depthwise output is recomputed during backward instead of kept for it (src/native/ops_separable.cc).
+ */
+export function separableConv2d(x: Tensor, depthwiseWeight: Tensor, pointwiseWeight: Tensor, o: SeparableConv2dOptions = {}): Tensor {
+  assertRank('separableConv2d', x, 4);
+  assertRank('separableConv2d', depthwiseWeight, 4, 'depthwise weight');
+  assertRank('separableConv2d', pointwiseWeight, 4, 'pointwise weight');
+  return call('separableConv2d', () =>
+    native.separableConv2d(handleOf(x), handleOf(depthwiseWeight), handleOf(pointwiseWeight), pair(o.stride ?? 1), pair(o.padding ?? 0), pair(o.dilation ?? 1)),
+  );
+}
+
 /** One filter per channel and as many outputs as inputs: groups = in = out channels. */
 function isDepthwise(x: Tensor, weight: Tensor, groups: number): boolean {
   if (groups === 1) return false;

@@ -106,6 +106,7 @@ export interface NativeAddon {
   linear(x: H, w: H, b: Maybe<H>): H;
   conv2d(x: H, w: H, b: Maybe<H>, stride: number[], padding: number[], dilation: number[], groups: N): H;
   depthwiseConv2d(x: H, w: H, b: Maybe<H>, stride: number[], padding: number[], dilation: number[]): H;
+  separableConv2d(x: H, depthwise: H, pointwise: H, stride: number[], padding: number[], dilation: number[]): H;
   maxPool2d(x: H, kernel: number[], stride: number[], padding: number[], dilation: number[], ceil: boolean): H;
   avgPool2d(x: H, kernel: number[], stride: number[], padding: number[], ceil: boolean, countIncludePad: boolean, divisor: Maybe<number>): H;
   adaptiveAvgPool2d(x: H, out: number[]): H;
