@@ -75,10 +75,16 @@ void registerAllocatorOps(Napi::Env env, Napi::Object exports);
 void registerWeightedSumOps(Napi::Env env, Napi::Object exports);
 void registerSeparableOps(Napi::Env env, Napi::Object exports);
 
-// Batch normalisation: our CPU kernels in training mode (ops_batchnorm.cc), libtorch's otherwise.
+// Batch normalisation, optionally followed by a ReLU in the same pass: our CPU kernels in training
+// mode (ops_batchnorm.cc), libtorch's otherwise.
 at::Tensor batchNormForward(const at::Tensor& x, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias,
                             const c10::optional<at::Tensor>& runningMean, const c10::optional<at::Tensor>& runningVar, bool training,
-                            double momentum, double eps);
+                            double momentum, double eps, bool withReLU);
+
+// Whether forwards record graphs whose create_graph backward must be exact (see
+// torch.autograd.forSecondOrder): ops that keep less for a first-order backward keep more then.
+bool secondOrderForwardEnabled();
+void enableSecondOrderForward(bool on);
 
 // Depthwise convolution (weight [C, 1, kh, kw]) with its faster backward (ops_depthwise.cc), and that
 // backward on its own for ops that recompute a depthwise output instead of keeping it.

@@ -68,6 +68,14 @@ DNAS_FN(grad) {
   });
 }
 
+DNAS_FN(isSecondOrderForward) { return Napi::Boolean::New(info.Env(), secondOrderForwardEnabled()); }
+DNAS_FN(setSecondOrderForward) {
+  return guarded(info, [&]() -> Napi::Value {
+    enableSecondOrderForward(boolArg(info, 0));
+    return info.Env().Undefined();
+  });
+}
+
 DNAS_FN(isGradEnabled) { return Napi::Boolean::New(info.Env(), at::GradMode::is_enabled()); }
 
 DNAS_FN(setGradEnabled) {
@@ -111,6 +119,7 @@ void registerAutogradOps(Napi::Env env, Napi::Object exports) {
   DNAS_EXPORT(profilerStart); DNAS_EXPORT(profilerStop);
   DNAS_EXPORT(requiresGrad); DNAS_EXPORT(isLeaf); DNAS_EXPORT(gradFnName); DNAS_EXPORT(getGrad); DNAS_EXPORT(setGrad);
   DNAS_EXPORT(retainGrad); DNAS_EXPORT(backward); DNAS_EXPORT(grad); DNAS_EXPORT(isGradEnabled); DNAS_EXPORT(setGradEnabled);
+  DNAS_EXPORT(isSecondOrderForward); DNAS_EXPORT(setSecondOrderForward);
   DNAS_EXPORT(manualSeed); DNAS_EXPORT(cudaIsAvailable); DNAS_EXPORT(cudaDeviceCount); DNAS_EXPORT(cudaSynchronize);
 }
 

@@ -35,6 +35,15 @@ export class BatchNorm2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return this.normalize(x, false);
+  }
+
+  /** relu(this.forward(x)) as one op (see torch.batchNorm's relu option); nn.Sequential uses it for a BatchNorm2d followed by a ReLU. */
+  forwardReLU(x: Tensor): Tensor {
+    return this.normalize(x, true);
+  }
+
+  private normalize(x: Tensor, relu: boolean): Tensor {
     if (x.ndim !== 4) throw new Error(`BatchNorm2d: expected a 4-D input (N×C×H×W), got shape [${x.shape.join(', ')}]`);
     const useBatchStats = this.training || this.runningMean === null;
     if (this.training && this.numBatchesTracked) torch.noGrad(() => this.numBatchesTracked!.add_(1));
@@ -47,6 +56,7 @@ export class BatchNorm2d extends Module {
       training: useBatchStats,
       momentum: this.momentum,
       eps: this.eps,
+      relu,
     });
   }
 }

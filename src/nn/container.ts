@@ -1,23 +1,38 @@
 // Containers: Sequential chains children named '0', '1', …; ModuleList only holds them.
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
+import { ReLU } from './activation.js';
+import { BatchNorm2d } from './batchnorm.js';
 import { Conv2d } from './conv.js';
 import { Module } from './module.js';
+
+/**
+ * Whether `m` is exactly an instance of `cls` running the class's own forward: subclasses may
+ * compute something else, and an instance whose forward was replaced (a hook, a shape trace such
+ * as countMacs) must see its calls, so neither is fused with its neighbour.
+ */
+function plain<M extends Module>(m: Module | undefined, cls: new (...args: never[]) => M): m is M {
+  return m instanceof cls && m.constructor === cls && !Object.hasOwn(m, 'forward');
+}
+
+/** A plain BatchNorm2d directly followed by a plain ReLU: Sequential runs them as one op (BatchNorm2d.forwardReLU). */
+function isBatchNormReLU(a: Module, b: Module | undefined): a is BatchNorm2d {
+  return torch.backends.fuseBatchNormReLU && plain(a, BatchNorm2d) && plain(b, ReLU);
+}
 
 /**
  * A plain depthwise Conv2d directly followed by a plain bias-free 1×1 Conv2d (DARTS' SepConv and
  * DilConv, MobileNet blocks): Sequential runs the pair as one torch.separableConv2d, which gives the
  * same values and gradients but recomputes the depthwise output in backward instead of keeping it.
- * Subclasses of Conv2d are left alone: they may compute something else.
  */
 function isSeparablePair(a: Module, b: Module | undefined): b is Conv2d {
   if (!torch.backends.recomputeSeparableConv || !torch.backends.fastDepthwiseConv) return false;
-  if (!(a instanceof Conv2d) || !(b instanceof Conv2d) || a.constructor !== Conv2d || b.constructor !== Conv2d) return false;
+  if (!plain(a, Conv2d) || !plain(b, Conv2d)) return false;
   const depthwise = a.groups === a.inChannels && a.outChannels === a.inChannels && a.bias === null;
   const [, , kh, kw] = b.weight.shape;
   const pointwise = kh === 1 && kw === 1 && b.groups === 1 && b.inChannels === a.outChannels && b.bias === null;
-  const plain = b.stride.every((s) => s === 1) && b.padding.every((p) => p === 0);
-  return depthwise && pointwise && plain;
+  const unstrided = b.stride.every((s) => s === 1) && b.padding.every((p) => p === 0);
+  return depthwise && pointwise && unstrided;
 }
 
 export class Sequential extends Module {
@@ -58,6 +73,9 @@ export class Sequential extends Module {
       if (isSeparablePair(layer, pointwise)) {
         const depthwise = layer as Conv2d;
         next = torch.separableConv2d(y, depthwise.weight, pointwise.weight, { stride: depthwise.stride, padding: depthwise.padding, dilation: depthwise.dilation });
+        i++;
+      } else if (isBatchNormReLU(layer, this.items[i + 1])) {
+        next = layer.forwardReLU(y);
         i++;
       } else {
         next = layer.forward(y);

@@ -48,3 +48,19 @@ export function enableGrad<T>(fn: () => T): T {
 export function setGradEnabled(on: boolean): void {
   native.setGradEnabled(on);
 }
+
+/**
+ * Runs `fn` (a forward whose graph will be differentiated twice, through a createGraph gradient)
+ * so that every op keeps what an exact second derivative needs. Outside it, batch norm without
+ * affine parameters keeps its output instead of its input for backward, one activation less; a
+ * createGraph gradient through such a batch norm throws, naming this function.
+ */
+export function forSecondOrder<T>(fn: () => T): T {
+  const prev = native.isSecondOrderForward();
+  native.setSecondOrderForward(true);
+  try {
+    return fn();
+  } finally {
+    native.setSecondOrderForward(prev);
+  }
+}

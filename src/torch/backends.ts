@@ -17,4 +17,10 @@ export const backends = {
    * keeps it (two separate convolutions).
    */
   recomputeSeparableConv: process.env.DNAS_RECOMPUTE_SEPARABLE !== '0',
+  /**
+   * nn.Sequential runs a BatchNorm2d followed by a ReLU as one torch.batchNorm(…, {relu: true}):
+   * the same values and gradients, one pass over memory fewer each way in training mode.
+   * `DNAS_FUSE_BN_RELU=0` runs them apart.
+   */
+  fuseBatchNormReLU: process.env.DNAS_FUSE_BN_RELU !== '0',
 };

@@ -119,13 +119,18 @@ export interface BatchNormOptions {
   training?: boolean;
   momentum?: number;
   eps?: number;
+  /**
+   * Apply ReLU to the result in the same op: relu(batchNorm(x)) bit for bit, with one pass over
+   * memory fewer each way in training mode on CPU (our kernels), batchNorm then relu elsewhere.
+   */
+  relu?: boolean;
 }
 /** Batch normalisation; in training mode the running statistics (if given) are updated in place. */
 export function batchNorm(x: Tensor, o: BatchNormOptions = {}): Tensor {
   const training = o.training ?? false;
   if (!training && (!o.runningMean || !o.runningVar)) throw new Error('batchNorm: evaluation mode needs runningMean and runningVar (or pass training: true)');
   return call('batchNorm', () =>
-    native.batchNorm(handleOf(x), optionalHandle(o.weight), optionalHandle(o.bias), optionalHandle(o.runningMean), optionalHandle(o.runningVar), training, o.momentum ?? 0.1, o.eps ?? 1e-5),
+    native.batchNorm(handleOf(x), optionalHandle(o.weight), optionalHandle(o.bias), optionalHandle(o.runningMean), optionalHandle(o.runningVar), training, o.momentum ?? 0.1, o.eps ?? 1e-5, o.relu ?? false),
   );
 }
 

@@ -110,7 +110,7 @@ export interface NativeAddon {
   maxPool2d(x: H, kernel: number[], stride: number[], padding: number[], dilation: number[], ceil: boolean): H;
   avgPool2d(x: H, kernel: number[], stride: number[], padding: number[], ceil: boolean, countIncludePad: boolean, divisor: Maybe<number>): H;
   adaptiveAvgPool2d(x: H, out: number[]): H;
-  batchNorm(x: H, w: Maybe<H>, b: Maybe<H>, rm: Maybe<H>, rv: Maybe<H>, training: boolean, momentum: N, eps: N): H;
+  batchNorm(x: H, w: Maybe<H>, b: Maybe<H>, rm: Maybe<H>, rv: Maybe<H>, training: boolean, momentum: N, eps: N, relu: boolean): H;
   dropout(x: H, p: N, train: boolean): H;
   crossEntropy(x: H, target: H, weight: Maybe<H>, reduction: N, ignoreIndex: N, labelSmoothing: N): H;
   nllLoss(x: H, target: H, weight: Maybe<H>, reduction: N, ignoreIndex: N): H;
@@ -125,6 +125,8 @@ export interface NativeAddon {
   grad(outputs: H[], inputs: H[], gradOutputs: Maybe<(H | null)[]>, retainGraph: Maybe<boolean>, createGraph: boolean, allowUnused: boolean): (H | null)[];
   isGradEnabled(): boolean;
   setGradEnabled(on: boolean): void;
+  isSecondOrderForward(): boolean;
+  setSecondOrderForward(on: boolean): void;
   manualSeed(seed: number): void;
   cudaIsAvailable(): boolean;
   cudaDeviceCount(): number;

@@ -2,6 +2,8 @@
 // memory layouts. They must give batch norm's values and gradients (float64, against the formula
 // and finite differences), keep float32 statistics accurate in channels-last (where libtorch
 // 1.13's kernel drifts), record a graph under create_graph, and not depend on the thread count.
+// A fused ReLU must equal batch norm then ReLU bit for bit; without an affine map the kernel keeps
+// its output instead of its input for backward, one activation less.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as torch from '../../src/torch/index.js';
@@ -90,6 +92,93 @@ describe('batch norm kernels (training mode)', () => {
     });
   }
 
+  for (const layout of layouts) {
+    test(`fusedReLUEqualsBatchNormThenReLUBitForBit_${layout}`, () => {
+      torch.manualSeed(8);
+      // float32, 13 channels over 6×5 planes; about half the outputs are negative.
+      const x = torch.randn([5, 13, 6, 5]).mul(2).add(1).contiguous(layout).requiresGrad_(true);
+      const w = torch.randn([13]).requiresGrad_(true);
+      const b = torch.randn([13]).requiresGrad_(true);
+      const g = torch.randn([5, 13, 6, 5]).contiguous(layout);
+      const bits = (t: Tensor): number[] => Array.from(t.contiguous().toArray() as Float32Array);
+      const stats = (): { runningMean: Tensor; runningVar: Tensor } => ({ runningMean: torch.zeros([13]), runningVar: torch.ones([13]) });
+      const sa = stats();
+      const sb = stats();
+      const fused = torch.batchNorm(x, { weight: w, bias: b, ...sa, training: true, relu: true });
+      const apart = torch.batchNorm(x, { weight: w, bias: b, ...sb, training: true }).relu();
+      assert.equal(fused.isContiguous(layout), true);
+      assert.deepEqual(bits(fused), bits(apart));
+      assert.deepEqual(bits(sa.runningVar), bits(sb.runningVar));
+      const gf = torch.autograd.grad(fused, [x, w, b], { gradOutputs: [g] }) as Tensor[];
+      const ga = torch.autograd.grad(apart, [x, w, b], { gradOutputs: [g] }) as Tensor[];
+      ['input', 'weight', 'bias'].forEach((what, i) => assert.deepEqual(bits(gf[i]!), bits(ga[i]!), `gradient of the ${what}`));
+    });
+
+    test(`affineFreeGradientFromItsOutputMatchesTheFormula_${layout}`, () => {
+      // Without weight and bias the kernel keeps x̂ (its output) for backward, not its input.
+      torch.manualSeed(9);
+      const x = torch.randn([4, 11, 5, 7], f64).mul(3).add(5).contiguous(layout).requiresGrad_(true);
+      const g = torch.randn([4, 11, 5, 7], f64).contiguous(layout);
+      const [dx] = torch.autograd.grad(torch.batchNorm(x, { training: true }), [x], { gradOutputs: [g] }) as Tensor[];
+      const x0 = x.detach().clone().requiresGrad_(true);
+      const [rdx] = torch.autograd.grad(byFormula(x0, undefined, undefined, 1e-5), [x0], { gradOutputs: [g] }) as Tensor[];
+      assert.ok(maxAbsDiff(dx!, rdx!) < 1e-12);
+      // With a fused ReLU: against the formula followed by ReLU.
+      const [dxr] = torch.autograd.grad(torch.batchNorm(x, { training: true, relu: true }), [x], { gradOutputs: [g] }) as Tensor[];
+      const x1 = x.detach().clone().requiresGrad_(true);
+      const [rdxr] = torch.autograd.grad(byFormula(x1, undefined, undefined, 1e-5).relu(), [x1], { gradOutputs: [g] }) as Tensor[];
+      assert.ok(maxAbsDiff(dxr!, rdxr!) < 1e-12);
+    });
+
+    test(`secondOrderAffineFreeAndFusedReLU_${layout}`, () => {
+      torch.manualSeed(10);
+      const x = torch.randn([3, 4, 2, 3], f64).requiresGrad_(true);
+      const w = torch.randn([4], f64).requiresGrad_(true);
+      const r = torch.randn([3, 4, 2, 3], f64);
+      gradcheck((xi) => torch.batchNorm(xi!.contiguous(layout), { training: true, relu: true }), [x]);
+      // Affine-free: the output alone cannot give a second derivative, so the forward must be
+      // declared second-order (it then keeps its input); undeclared, the createGraph gradient throws.
+      gradcheck(
+        (xi) =>
+          torch.enableGrad(() => {
+            const y = torch.autograd.forSecondOrder(() => torch.batchNorm(xi!.contiguous(layout), { training: true }));
+            const [gx] = torch.autograd.grad(y.mul(r).mul(y).sum(), [xi!], { createGraph: true }) as Tensor[];
+            return gx!.flatten();
+          }),
+        [x],
+      );
+      const y = torch.batchNorm(x.contiguous(layout), { training: true });
+      assert.throws(() => torch.autograd.grad(y.mul(r).mul(y).sum(), [x], { createGraph: true }), /run the forward inside torch\.autograd\.forSecondOrder/);
+      gradcheck(
+        (xi, wi) =>
+          torch.enableGrad(() => {
+            const y = torch.batchNorm(xi!.contiguous(layout), { weight: wi, training: true, relu: true });
+            const gs = torch.autograd.grad(y.mul(r).mul(y).sum(), [xi!, wi!], { createGraph: true }) as Tensor[];
+            return torch.cat(gs.map((g) => g.flatten()));
+          }),
+        [x, w],
+      );
+    });
+  }
+
+  test('affineFreeKeepsOneActivationForBackward', () => {
+    // 8×16×64×64 float32 = 2 MiB per activation, above the caching allocator's 1 MiB tracking floor.
+    torch.manualSeed(11);
+    const x = torch.randn([8, 16, 64, 64]).requiresGrad_(true);
+    const act = 8 * 16 * 64 * 64 * 4;
+    const keptAfter = (affine: boolean): number => {
+      const before = torch.memoryStats().allocatedBytes;
+      const h = x.mul(2); // an intermediate activation: freed unless the batch norm keeps it
+      const y = torch.batchNorm(h, { weight: affine ? torch.ones([16]) : null, training: true });
+      h.dispose();
+      const kept = torch.memoryStats().allocatedBytes - before;
+      y.dispose();
+      return kept;
+    };
+    assert.equal(keptAfter(true), 2 * act); // the output and the input it keeps
+    assert.equal(keptAfter(false), act); // the output, which is all its backward reads
+  });
+
   test('float32ChannelsLastStatisticsStayAccurate', () => {
     // Measured on libtorch 1.13's own channels-last kernel at this shape: weight-gradient error
     // 1.6e-3 on values of ~300 (5e-6 relative). Ours accumulates blocks of 16 in float, then double.
@@ -126,7 +215,12 @@ describe('batch norm kernels (training mode)', () => {
       const wi = w.clone().requiresGrad_(true);
       const y = torch.batchNorm(xi, { weight: wi, training: true });
       const [dx, dw] = torch.autograd.grad(y, [xi, wi], { gradOutputs: [g] }) as Tensor[];
-      return [y, dx!, dw!].map((t) => Array.from(t.contiguous().toArray() as Float32Array));
+      // And the fused ReLU's masked backward, and the affine-free backward from the output.
+      const yr = torch.batchNorm(xi, { weight: wi, training: true, relu: true });
+      const [dxr, dwr] = torch.autograd.grad(yr, [xi, wi], { gradOutputs: [g] }) as Tensor[];
+      const yf = torch.batchNorm(xi, { training: true });
+      const [dxf] = torch.autograd.grad(yf, [xi], { gradOutputs: [g] }) as Tensor[];
+      return [y, dx!, dw!, yr, dxr!, dwr!, yf, dxf!].map((t) => Array.from(t.contiguous().toArray() as Float32Array));
     };
     try {
       assert.deepEqual(run(1), run(3));

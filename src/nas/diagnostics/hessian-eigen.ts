@@ -124,7 +124,7 @@ export function withHessianVectorProduct<B, T>(loss: (batch: B) => Tensor, param
   if (batches.length === 0) throw new Error('hessianVectorProduct: no batches given; pass at least one batch to average the loss over');
   if (params.length === 0) throw new Error('hessianVectorProduct: no parameters given; pass the tensors the Hessian is taken with respect to');
   return torch.tidy(() => {
-    const grads = batches.map((batch) => torch.autograd.grad([loss(batch)], [...params], { createGraph: true, allowUnused: true }));
+    const grads = batches.map((batch) => torch.autograd.grad([torch.autograd.forSecondOrder(() => loss(batch))], [...params], { createGraph: true, allowUnused: true }));
     const hvp: HessianVectorProduct = (v) => {
       if (v.length !== params.length) throw new Error(`hessianVectorProduct: got ${v.length} vector parts for ${params.length} parameters; give one per parameter`);
       return torch.tidy(() => {

@@ -57,7 +57,7 @@ function innerProduct(a: (Tensor | null)[], b: Tensor[]): Tensor | null {
 /** ∇α ⟨∇w L(w, α), v⟩ by double backward on `batch`: the exact mixed Hessian-vector product. */
 export function exactMixedHvp(ctx: StepContext, batch: Batch, v: Tensor[]): Tensor[] {
   return torch.tidy(() => {
-    const { loss } = supernetLoss(ctx, batch, true);
+    const { loss } = torch.autograd.forSecondOrder(() => supernetLoss(ctx, batch, true));
     assertFiniteLoss(loss.item(), 'training');
     const gW = torch.autograd.grad([loss], ctx.weights, { createGraph: true, allowUnused: true });
     const dot = innerProduct(gW, v);
@@ -90,7 +90,7 @@ export function weightHessian(ctx: StepContext, batch: Batch): WeightHessian {
   let gW: (Tensor | null)[];
   try {
     gW = torch.tidy(() => {
-      const { loss } = supernetLoss(ctx, batch, false);
+      const { loss } = torch.autograd.forSecondOrder(() => supernetLoss(ctx, batch, false));
       assertFiniteLoss(loss.item(), 'training');
       return torch.autograd.grad([loss], ctx.weights, { createGraph: true, allowUnused: true });
     });

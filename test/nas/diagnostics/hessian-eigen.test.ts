@@ -82,7 +82,7 @@ describe('dominant Hessian eigenvalue', () => {
     const loss = (b: { x: Tensor; y: Tensor }) => supernetLoss({ ...ctx, sample: null }, b, true).loss;
     // The explicit Hessian of the mean loss, one row per architecture parameter by double backward.
     const rows = torch.tidy(() => {
-      const mean = loss(batches[0]!).add(loss(batches[1]!)).div(2);
+      const mean = torch.autograd.forSecondOrder(() => loss(batches[0]!).add(loss(batches[1]!)).div(2));
       const g = torch.autograd.grad([mean], ctx.archParams, { createGraph: true });
       const gFlat = torch.cat(g.map((t) => t!.reshape([-1])));
       const n = gFlat.shape[0]!;
