@@ -44,6 +44,9 @@ const SHAPES: Record<string, { layers: number; steps?: number; tinyLayers: numbe
   hypercuboid: { layers: 8, steps: 4, tinyLayers: 2, tinySteps: 2 },
 };
 
+/** DNAS_BENCH_DEVICE=cuda runs our step there (scripts/cuda-check.sh); the reference stays on the CPU. */
+const device = process.env.DNAS_BENCH_DEVICE ?? 'cpu';
+
 function runCase(c: Case): void {
   torch.manualSeed(0);
   const tiny = process.env.DNAS_BENCH_TINY === '1';
@@ -52,19 +55,20 @@ function runCase(c: Case): void {
   const side = tiny ? 8 : 32;
   const cfg = resolveSearchConfig({
     space: c.space as 'darts' | 'nb201' | 'hypercuboid', method: c.method, order: c.order, batchSize, channelsLast: c.channelsLast,
-    checkpointCells: c.checkpointCells ?? 0, ...(c.hessian ? { hessian: c.hessian } : {}), initChannels: tiny ? 4 : 16, layers: tiny ? shape.tinyLayers : shape.layers, warmupEpochs: 0,
+    checkpointCells: c.checkpointCells ?? 0, ...(c.hessian ? { hessian: c.hessian } : {}), initChannels: tiny ? 4 : 16, layers: tiny ? shape.tinyLayers : shape.layers, warmupEpochs: 0, device,
     ...(shape.steps ? { steps: tiny ? shape.tinySteps : shape.steps } : {}),
   });
   const parts = buildSearch(cfg, { inChannels: 3, numClasses: 10 });
   parts.net.train();
   const fmt = c.channelsLast ? 'channelsLast' : 'contiguous';
-  const batch = () => ({ x: torch.keep(torch.randn([batchSize, 3, side, side]).contiguous(fmt)), y: torch.keep(torch.randint(0, 10, [batchSize])) });
+  const batch = () => ({ x: torch.keep(torch.randn([batchSize, 3, side, side], { device }).contiguous(fmt)), y: torch.keep(torch.randint(0, 10, [batchSize], { device })) });
   const trainBatch = batch();
   const validBatch = batch();
   const times = timeSearchSteps(parts, trainBatch, validBatch, c.steps);
   const msMedian = median(times);
   console.log(JSON.stringify({
     bench: 'search-step', space: c.space, method: c.method, order: c.order, batch: batchSize, channels_last: c.channelsLast, checkpoint_cells: c.checkpointCells ?? 0,
+    ...(device !== 'cpu' ? { device } : {}),
     ...(c.order === 2 ? { hessian: cfg.hessian } : {}),
     ...(cfg.romeK > 1 ? { rome_k: cfg.romeK } : {}), ...(tiny ? { tiny: true } : {}),
     threads: torch.getNumThreads(), steps: times.length, ms_median: Math.round(msMedian), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),

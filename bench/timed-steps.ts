@@ -17,6 +17,7 @@ export function timeSearchSteps(parts: SearchParts, trainBatch: Batch, validBatc
       parts.update.step(ctx);
       releaseStepContext(ctx);
     });
+    if (torch.cuda.isAvailable()) torch.cuda.synchronize(); // a device step has ended when its kernels have
     if (s > 0) times.push(performance.now() - t0); // the first step warms allocators and caches
     if (process.env.DNAS_BENCH_VERBOSE === '1') console.error(`step ${s}: ${Math.round(performance.now() - t0)} ms, ${process.resourceUsage().minorPageFault - faults0} minor page faults so far`);
   }

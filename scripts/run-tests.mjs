@@ -11,6 +11,7 @@
 // is printed in one piece when it ends.
 //
 //   node scripts/run-tests.mjs [filter]     files whose path contains filter
+//   … --device cuda                         also run the device tests there (skipped otherwise)
 //   DNAS_TEST_JOBS=1                        one file at a time
 //   DNAS_NUM_THREADS=2                      libtorch threads per file (default 1)
 import { spawn } from 'node:child_process';
@@ -27,7 +28,18 @@ function find(dir, out = []) {
   return out;
 }
 
-const filter = process.argv[2];
+// --device cuda: the device tests (test/torch/cuda.test.ts) run there instead of being skipped.
+const args = process.argv.slice(2);
+const deviceAt = args.indexOf('--device');
+if (deviceAt >= 0) {
+  process.env.DNAS_TEST_DEVICE = args[deviceAt + 1] ?? '';
+  if (!/^(cpu|cuda(:\d+)?)$/.test(process.env.DNAS_TEST_DEVICE)) {
+    console.error(`--device expects cpu, cuda or cuda:N, got '${process.env.DNAS_TEST_DEVICE}'`);
+    process.exit(2);
+  }
+  args.splice(deviceAt, 2);
+}
+const filter = args[0];
 const files = existsSync('dist/test') ? find('dist/test').filter((f) => !filter || f.includes(filter)).sort() : [];
 if (files.length === 0) {
   console.error(existsSync('dist/test') ? `no compiled test file matches '${filter}'` : 'no compiled tests under dist/test: run bash scripts/setup.sh first');

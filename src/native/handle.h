@@ -91,8 +91,8 @@ void enableSecondOrderForward(bool on);
 at::Tensor depthwiseConvolution(const at::Tensor& input, const at::Tensor& weight, at::IntArrayRef stride, at::IntArrayRef padding,
                                 at::IntArrayRef dilation);
 std::pair<at::Tensor, at::Tensor> depthwiseConvolutionBackward(const at::Tensor& gradOutput, const at::Tensor& input, const at::Tensor& weight,
-                                                          at::IntArrayRef inputSize, at::IntArrayRef stride, at::IntArrayRef padding,
-                                                          at::IntArrayRef dilation, bool needInput, bool needWeight);
+                                                               at::IntArrayRef inputSize, at::IntArrayRef stride, at::IntArrayRef padding,
+                                                               at::IntArrayRef dilation, bool needInput, bool needWeight);
 
 }  // namespace dnas
 

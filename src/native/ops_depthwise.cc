@@ -159,13 +159,13 @@ class DepthwiseConv2d : public torch::autograd::Function<DepthwiseConv2d> {
 }  // namespace
 
 at::Tensor depthwiseConvolution(const at::Tensor& input, const at::Tensor& weight, at::IntArrayRef stride, at::IntArrayRef padding,
-                           at::IntArrayRef dilation) {
+                                at::IntArrayRef dilation) {
   return DepthwiseConv2d::apply(input, weight, stride.vec(), padding.vec(), dilation.vec());
 }
 
 std::pair<at::Tensor, at::Tensor> depthwiseConvolutionBackward(const at::Tensor& gradOutput, const at::Tensor& input, const at::Tensor& weight,
-                                                          at::IntArrayRef inputSize, at::IntArrayRef stride, at::IntArrayRef padding,
-                                                          at::IntArrayRef dilation, bool needInput, bool needWeight) {
+                                                               at::IntArrayRef inputSize, at::IntArrayRef stride, at::IntArrayRef padding,
+                                                               at::IntArrayRef dilation, bool needInput, bool needWeight) {
   const int64_t groups = weight.size(0);
   at::Tensor gradInput, gradWeight;
   if (!gradOutput.defined()) return {gradInput, gradWeight};

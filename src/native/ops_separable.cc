@@ -54,15 +54,15 @@ class SeparableConv2d : public torch::autograd::Function<SeparableConv2d> {
       depthwise = at::GradMode::is_enabled() ? depthwiseConvolution(input, depthwiseWeight, stride, padding, dilation)
                                              : at::conv2d(input, depthwiseWeight, {}, stride, padding, dilation, input.size(1));
     } else {
-      const int64_t C = input.size(1);
-      depthwise = at::empty({input.size(0), C, gradOutput.size(2), gradOutput.size(3)}, gradOutput.options().memory_format(gradOutput.suggest_memory_format()));
+      const auto layout = gradOutput.options().memory_format(gradOutput.suggest_memory_format());
+      depthwise = at::empty({input.size(0), input.size(1), gradOutput.size(2), gradOutput.size(3)}, layout);
     }
     auto [gradDepthwise, gradPointwise, unusedBias] =
         at::convolution_backward(gradOutput, depthwise, pointwiseWeight, c10::nullopt, {1, 1}, {0, 0}, {1, 1}, false, {0, 0}, 1,
                                  {needInput || needDepthwise, needPointwise, false});
     if (needInput || needDepthwise) {
       auto [gradInput, gradDepthwiseWeight] = depthwiseConvolutionBackward(gradDepthwise, input, depthwiseWeight, {input.size(2), input.size(3)},
-                                                                      stride, padding, dilation, needInput, needDepthwise);
+                                                                           stride, padding, dilation, needInput, needDepthwise);
       grads[0] = gradInput;
       grads[1] = gradDepthwiseWeight;
     }
