@@ -122,6 +122,24 @@ at::Tensor spreadOverStride(const at::Tensor& g, int64_t inH, int64_t inW, const
   return spread;
 }
 
+// The kernel rotated by 180° in its own memory format (so the convolution picks the same kernel as
+// the forward). A copy loop on the CPU: libtorch 1.13's flip restrides through as_strided and took
+// ~0.1 ms on these few values, 0.3 s of a second-order search step. Under create_graph the flip must
+// record a graph, so it is libtorch's.
+at::Tensor flippedKernel(const at::Tensor& weight) {
+  if (at::GradMode::is_enabled() || !weight.device().is_cpu()) return weight.flip({2, 3}).contiguous(weight.suggest_memory_format());
+  at::Tensor out = at::empty_like(weight);
+  const int64_t C = weight.size(0), kh = weight.size(2), kw = weight.size(3);
+  AT_DISPATCH_FLOATING_TYPES(weight.scalar_type(), "flippedKernel", [&] {
+    const auto src = weight.accessor<scalar_t, 4>();
+    auto dst = out.accessor<scalar_t, 4>();
+    for (int64_t c = 0; c < C; c++)
+      for (int64_t i = 0; i < kh; i++)
+        for (int64_t j = 0; j < kw; j++) dst[c][0][kh - 1 - i][kw - 1 - j] = src[c][0][i][j];
+  });
+  return out;
+}
+
 // Whether the input gradient is the flipped-kernel convolution (see the top of this file).
 bool flippedInputGradient(const at::Tensor& weight, at::IntArrayRef stride, at::IntArrayRef padding, at::IntArrayRef dilation) {
   const auto tp = transposedPadding(weight, padding, dilation);
@@ -172,9 +190,7 @@ std::pair<at::Tensor, at::Tensor> depthwiseConvolutionBackward(const at::Tensor&
   if (needInput) {
     if (flippedInputGradient(weight, stride, padding, dilation)) {
       const auto tp = transposedPadding(weight, padding, dilation);
-      // Flipped kernel in the weight's own memory format, so the convolution picks the same
-      // kernel as the forward.
-      at::Tensor flipped = weight.flip({2, 3}).contiguous(weight.suggest_memory_format());
+      const at::Tensor flipped = flippedKernel(weight);
       const bool strided = stride[0] != 1 || stride[1] != 1;
       const at::Tensor g = strided ? spreadOverStride(gradOutput, inputSize[0], inputSize[1], weight, stride, padding, dilation) : gradOutput;
       gradInput = DepthwiseConv2d::apply(g, flipped, std::vector<int64_t>{1, 1}, tp, dilation.vec());

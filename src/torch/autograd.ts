@@ -27,14 +27,19 @@ export function isGradEnabled(): boolean {
   return native.isGradEnabled();
 }
 
-function withGradMode<T>(on: boolean, fn: () => T): T {
-  const prev = native.isGradEnabled();
-  native.setGradEnabled(on);
+/** Runs `fn` with a process-wide autograd switch set to `on`, restoring it after. */
+function withSwitch<T>(get: () => boolean, set: (on: boolean) => void, on: boolean, fn: () => T): T {
+  const prev = get();
+  set(on);
   try {
     return fn();
   } finally {
-    native.setGradEnabled(prev);
+    set(prev);
   }
+}
+
+function withGradMode<T>(on: boolean, fn: () => T): T {
+  return withSwitch(native.isGradEnabled, native.setGradEnabled, on, fn);
 }
 
 /** Runs `fn` without recording an autograd graph. */
@@ -56,11 +61,5 @@ export function setGradEnabled(on: boolean): void {
  * createGraph gradient through such a batch norm throws, naming this function.
  */
 export function forSecondOrder<T>(fn: () => T): T {
-  const prev = native.isSecondOrderForward();
-  native.setSecondOrderForward(true);
-  try {
-    return fn();
-  } finally {
-    native.setSecondOrderForward(prev);
-  }
+  return withSwitch(native.isSecondOrderForward, native.setSecondOrderForward, true, fn);
 }
