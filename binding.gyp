@@ -1,6 +1,7 @@
 {
   "variables": {
     "libtorch%": "<!(node -p \"process.env.LIBTORCH || ''\")",
+    "cxx_std%": "<!(node -e \"const fs=require('fs');const h=(process.env.LIBTORCH||'/usr')+'/include/ATen/ATen.h';console.log(fs.existsSync(h)&&fs.readFileSync(h,'utf8').includes('202002L')?'c++20':'c++17')\")",
     "cuda_libtorch%": "<!(node -p \"process.env.LIBTORCH && require('fs').existsSync(process.env.LIBTORCH + '/lib/libtorch_cuda.so') ? 1 : 0\")"
   },
   "targets": [
@@ -26,7 +27,7 @@
       "ldflags": ["-fopenmp"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-fopenmp", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
+      "cflags_cc": ["-std=<(cxx_std)", "-fexceptions", "-frtti", "-O2", "-fopenmp", "-Wno-unused-parameter", "-Wno-deprecated-declarations"],
       "conditions": [
         ["libtorch==''", {
           "include_dirs": ["/usr/include/torch/csrc/api/include"],

@@ -44,7 +44,7 @@ const SHAPES: Record<string, { layers: number; steps?: number; tinyLayers: numbe
   hypercuboid: { layers: 8, steps: 4, tinyLayers: 2, tinySteps: 2 },
 };
 
-/** DNAS_BENCH_DEVICE=cuda runs our step there (scripts/cuda-check.sh); the reference stays on the CPU. */
+/** DNAS_BENCH_DEVICE=cuda runs our step and the reference's there (scripts/cuda-check.sh); peak RSS then says little, so only times are compared. */
 const device = process.env.DNAS_BENCH_DEVICE ?? 'cpu';
 
 function runCase(c: Case): void {
@@ -75,7 +75,7 @@ function runCase(c: Case): void {
   }));
 }
 
-interface StepResult { ms_median: number; peak_rss_mb: number; steal_pct?: number | null }
+interface StepResult { ms_median: number; peak_rss_mb: number; peak_cuda_mb?: number; steal_pct?: number | null }
 
 /** The last JSON line a bench process printed (after echoing its output), or null if it failed. */
 function runAndParse(cmd: string, args: string[]): StepResult | null {
@@ -108,6 +108,7 @@ function compareWithReference(c: Case, ours: StepResult, driver: { python: strin
     const args = [driver.script, '--order', String(c.order), '--batch', String(tiny ? 4 : c.batch), '--layers', String(tiny ? 3 : 8),
       '--init-channels', String(tiny ? 4 : 16), '--steps', String(c.steps), '--threads', String(torch.getNumThreads())];
     if (referenceChannelsLast) args.push('--channels-last');
+    if (device !== 'cpu') args.push('--device', device);
     const refSteal = stealMeter();
     const ref = runAndParse(driver.python, args);
     const refStealPct = refSteal();
@@ -119,7 +120,9 @@ function compareWithReference(c: Case, ours: StepResult, driver: { python: strin
     console.log(JSON.stringify({
       bench: 'search-step-vs-reference', order: c.order, channels_last: c.channelsLast, reference_channels_last: referenceChannelsLast, batch: c.batch,
       ms_median: ours.ms_median, reference_ms_median: ref.ms_median, speedup: +(ref.ms_median / ours.ms_median).toFixed(2),
-      peak_rss_mb: ours.peak_rss_mb, reference_peak_rss_mb: ref.peak_rss_mb, memory_ratio: +(ours.peak_rss_mb / ref.peak_rss_mb).toFixed(2),
+      ...(device === 'cpu'
+        ? { peak_rss_mb: ours.peak_rss_mb, reference_peak_rss_mb: ref.peak_rss_mb, memory_ratio: +(ours.peak_rss_mb / ref.peak_rss_mb).toFixed(2) }
+        : { device, reference_peak_cuda_mb: ref.peak_cuda_mb }),
       steal_pct: ours.steal_pct, reference_steal_pct: refStealPct,
     }));
   }

@@ -30,6 +30,7 @@ parser.add_argument('--init-channels', type=int, default=16)
 parser.add_argument('--steps', type=int, default=3)
 parser.add_argument('--threads', type=int, default=2)
 parser.add_argument('--seed', type=int, default=0)
+parser.add_argument('--device', default='cpu', help='cpu, or cuda: the reference then runs where it was written for')
 args = parser.parse_args()
 
 ref = os.environ.get('REF_DARTS')
@@ -39,9 +40,11 @@ sys.path.insert(0, ref)
 
 # --- PyTorch 0.3 / CUDA shims -------------------------------------------------------------------
 # The reference moves every model and the architecture parameters to CUDA with .cuda(); on CPU
-# those calls become the identity.
-torch.Tensor.cuda = lambda self, *a, **k: self
-nn.Module.cuda = lambda self, *a, **k: self
+# those calls become the identity (on CUDA they stay).
+on_cuda = args.device.startswith('cuda')
+if not on_cuda:
+  torch.Tensor.cuda = lambda self, *a, **k: self
+  nn.Module.cuda = lambda self, *a, **k: self
 # Its deprecated positional-alpha calls (theta.sub(eta, v), p.data.add_(R, v) with R a 0-dim tensor)
 # still work in 1.13 but warn on every call; a 0-dim tensor as alpha is rejected in later versions,
 # so convert it to a Python number where it appears.
@@ -81,7 +84,7 @@ if args.channels_last:
   model_search.Network.new = lambda self: _new(self).to(memory_format=torch.channels_last)
 
 criterion = nn.CrossEntropyLoss()
-model = model_search.Network(args.init_channels, 10, args.layers, criterion).to(memory_format=memory_format)
+model = model_search.Network(args.init_channels, 10, args.layers, criterion).to(args.device).to(memory_format=memory_format)
 model.train()
 hp = types.SimpleNamespace(momentum=0.9, weight_decay=3e-4, arch_learning_rate=3e-4, arch_weight_decay=1e-3)
 lr, grad_clip = 0.025, 5.0
@@ -90,8 +93,8 @@ architect = Architect(model, hp)
 
 
 def batch():
-  x = torch.randn(args.batch, 3, 32, 32).contiguous(memory_format=memory_format)
-  return x, torch.randint(0, 10, (args.batch,))
+  x = torch.randn(args.batch, 3, 32, 32).contiguous(memory_format=memory_format).to(args.device)
+  return x, torch.randint(0, 10, (args.batch,)).to(args.device)
 
 
 (x_train, y_train), (x_valid, y_valid) = batch(), batch()
@@ -111,6 +114,8 @@ times = []
 for s in range(args.steps + 1):
   t0 = time.perf_counter()
   step()
+  if on_cuda:
+    torch.cuda.synchronize()
   if s > 0:
     times.append((time.perf_counter() - t0) * 1000)
 
@@ -118,5 +123,6 @@ print(json.dumps({
   'bench': 'reference-search-step', 'order': args.order, 'channels_last': args.channels_last, 'batch': args.batch,
   'layers': args.layers, 'init_channels': args.init_channels, 'threads': torch.get_num_threads(), 'steps': len(times),
   'ms_median': round(statistics.median(times)), 'peak_rss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-  'torch': torch.__version__,
+  'torch': torch.__version__, 'device': args.device,
+  **({'peak_cuda_mb': round(torch.cuda.max_memory_allocated() / 2**20)} if on_cuda else {}),
 }))

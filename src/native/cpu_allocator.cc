@@ -16,6 +16,7 @@
 #include <c10/core/CPUAllocator.h>
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <set>
 #include <unordered_map>
@@ -45,11 +46,12 @@ struct BySizeThenAddress {
 
 class CachingCpuAllocator final : public c10::Allocator {
  public:
-  c10::DataPtr allocate(size_t n) const override {
-    if (n < kMinCached) return fallback_->allocate(n);
-    void* ptr = self().take((n + kRounding - 1) / kRounding * kRounding);
-    return {ptr, ptr, &release, c10::Device(c10::DeviceType::CPU)};
-  }
+  // libtorch 2.3 made c10::Allocator::allocate non-const and added a pure copy_data; 1.13 has the
+  // const allocate and no copy_data. Declaring both forms (without `override`) overrides whichever
+  // the linked libtorch declares and leaves the other an ordinary overload.
+  c10::DataPtr allocate(size_t n) const { return self().allocateBlock(n); }
+  c10::DataPtr allocate(size_t n) { return allocateBlock(n); }
+  void copy_data(void* dest, const void* src, std::size_t count) const { std::memcpy(dest, src, count); }
   c10::DeleterFnPtr raw_deleter() const override { return &release; }
 
   void install() {
@@ -98,6 +100,12 @@ class CachingCpuAllocator final : public c10::Allocator {
   // c10::Allocator::allocate is const; the cache is this object's mutable state.
   CachingCpuAllocator& self() const { return const_cast<CachingCpuAllocator&>(*this); }
   static void release(void* ptr) { instance().giveBack(ptr); }
+
+  c10::DataPtr allocateBlock(size_t n) {
+    if (n < kMinCached) return fallback_->allocate(n);
+    void* ptr = take((n + kRounding - 1) / kRounding * kRounding);
+    return {ptr, ptr, &release, c10::Device(c10::DeviceType::CPU)};
+  }
 
   void* take(size_t size) {
     {

@@ -3,7 +3,17 @@
 #pragma once
 #include <napi.h>
 #include <ATen/ATen.h>
+// c10::optional became an alias of std::optional in libtorch 2; a libtorch without the old header
+// gets the alias here, so the same sources build against Debian's 1.13 and a current pip torch.
+#if __has_include(<c10/util/Optional.h>)
 #include <c10/util/Optional.h>
+#else
+#include <optional>
+namespace c10 {
+using std::nullopt;
+using std::optional;
+}  // namespace c10
+#endif
 #include <string>
 #include <vector>
 

@@ -8,15 +8,20 @@
 #endif
 #include "handle.h"
 #include <torch/version.h>
+// c10d's Gloo header needs Gloo's own headers: Debian's libgloo-dev, or a libtorch that ships them.
+// Without them the addon still builds, and every collective says why it is missing.
+#if __has_include(<gloo/config.h>)
+#define DNAS_HAVE_C10D 1
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <c10/util/Logging.h>
 #include <chrono>
 #include <memory>
+#endif
 
 // NCCL needs nccl.h, which a pip-installed CUDA torch keeps in its nvidia-nccl package (add that
 // include folder to CPATH); without it the addon builds with Gloo only.
-#if defined(DNAS_CUDA_LIBTORCH) && __has_include(<nccl.h>)
+#if defined(DNAS_HAVE_C10D) && defined(DNAS_CUDA_LIBTORCH) && __has_include(<nccl.h>)
 #ifndef USE_C10D_NCCL
 #define USE_C10D_NCCL
 #endif
@@ -25,6 +30,7 @@
 #endif
 
 namespace dnas {
+#ifdef DNAS_HAVE_C10D
 namespace {
 
 // libtorch 2 split ProcessGroup into a dispatcher over per-device Backends; the concrete Gloo and
@@ -196,6 +202,25 @@ DNAS_FN(barrier) {
     return info.Env().Undefined();
   });
 }
+
+#else  // no Gloo headers at build time
+
+static Napi::Value withoutC10d(const Napi::CallbackInfo& info) {
+  return guarded(info, [&]() -> Napi::Value {
+    throw std::runtime_error(
+        "this dnas addon was built without Gloo's headers, so it has no process groups: install libgloo-dev "
+        "(Debian) or use a libtorch that ships include/gloo, then run 'npx dnas setup' again");
+  });
+}
+DNAS_FN(initProcessGroup) { return withoutC10d(info); }
+DNAS_FN(destroyProcessGroup) { return info.Env().Undefined(); }
+DNAS_FN(isProcessGroupInitialized) { return Napi::Boolean::New(info.Env(), false); }
+DNAS_FN(processGroupInfo) { return withoutC10d(info); }
+DNAS_FN(hasNccl) { return Napi::Boolean::New(info.Env(), false); }
+DNAS_FN(allReduce) { return withoutC10d(info); }
+DNAS_FN(broadcast) { return withoutC10d(info); }
+DNAS_FN(barrier) { return withoutC10d(info); }
+#endif
 
 void registerDistributedOps(Napi::Env env, Napi::Object exports) {
   DNAS_EXPORT(initProcessGroup); DNAS_EXPORT(destroyProcessGroup); DNAS_EXPORT(isProcessGroupInitialized);
