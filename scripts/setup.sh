@@ -41,7 +41,13 @@ elif [ ! -f "$LIBTORCH/include/torch/csrc/api/include/torch/torch.h" ]; then
   say "LIBTORCH=$LIBTORCH has no include/torch/csrc/api/include/torch/torch.h; point it at a libtorch folder (e.g. python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))')"
   exit 1
 fi
-[ -f /usr/include/gloo/config.h ] || [ -f "${LIBTORCH:-/nonexistent}/include/gloo/config.h" ] || missing+=(libgloo-dev)
+# Debian's Gloo matches Debian's libtorch only; against another libtorch (a pip torch ships no Gloo
+# headers) the addon builds without the Gloo backend and says so when asked for it.
+if [ -z "${LIBTORCH:-}" ]; then
+  [ -f /usr/include/gloo/config.h ] || missing+=(libgloo-dev)
+elif [ ! -f "$LIBTORCH/include/gloo/config.h" ] && [ ! -f /usr/include/gloo/config.h ]; then
+  say "no Gloo headers for LIBTORCH=$LIBTORCH: the addon builds without the Gloo backend (data-parallel search on CPU)"
+fi
 [ -e /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ] || [ -n "${LIBTORCH:-}" ] || missing+=(libopenblas0-pthread)
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || missing+=(dataset-fashion-mnist)
 

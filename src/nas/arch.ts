@@ -9,9 +9,17 @@ export const ALPHA_INIT_SCALE = 1e-3;
 
 export function createArchParams(space: SearchSpaceInfo, mixing: Mixing, opts: { device?: string; dtype?: 'float32' | 'float64' } = {}): ArchParams {
   const arch: ArchParams = {};
+  // Drawn from the CPU generator and then moved, as the reference does (randn(...).cuda()) and as the
+  // weights are (built on the CPU, then moved): the same seed gives the same α on every device.
   for (const t of space.cellTypes) {
     arch[alphaName(t)] = torch.keep(
-      torch.noGrad(() => torch.randn([space.edgesPerCell, opColumns(space)], { device: opts.device, dtype: opts.dtype }).mul_(ALPHA_INIT_SCALE)),
+      torch.noGrad(() => {
+        const alpha = torch.randn([space.edgesPerCell, opColumns(space)], { dtype: opts.dtype }).mul_(ALPHA_INIT_SCALE);
+        if (!opts.device || opts.device === 'cpu') return alpha;
+        const placed = alpha.to({ device: opts.device });
+        alpha.dispose();
+        return placed;
+      }),
     ).requiresGrad_(true);
   }
   for (const [name, t] of Object.entries(mixing.createExtraArchParams(space))) {

@@ -96,6 +96,25 @@ DNAS_FN(cudaSynchronize) {
   return guarded(info, [&]() -> Napi::Value { torch::cuda::synchronize(); return info.Env().Undefined(); });
 }
 
+// cuDNN's TF32 switch for float32 convolutions (torch.backends.cudnn.allow_tf32; on by default in
+// libtorch, as in PyTorch). Looked up by name so the addon builds against a libtorch that renamed it.
+template <typename C>
+static auto readTf32(C& c, int) -> decltype(bool(c.allowTF32CuDNN())) { return c.allowTF32CuDNN(); }
+template <typename C>
+static bool readTf32(C&, long) { throw std::runtime_error("this libtorch has no cuDNN TF32 switch"); }
+template <typename C>
+static auto writeTf32(C& c, bool on, int) -> decltype(c.setAllowTF32CuDNN(on), void()) { c.setAllowTF32CuDNN(on); }
+template <typename C>
+static void writeTf32(C&, bool, long) { throw std::runtime_error("this libtorch has no cuDNN TF32 switch"); }
+
+// cudnnAllowTF32([on]): sets it when given; returns the value in force.
+DNAS_FN(cudnnAllowTF32) {
+  return guarded(info, [&]() -> Napi::Value {
+    if (info.Length() > 0 && !isNullish(info, 0)) writeTf32(at::globalContext(), boolArg(info, 0), 0);
+    return Napi::Boolean::New(info.Env(), readTf32(at::globalContext(), 0));
+  });
+}
+
 // libtorch's own op profiler, so a step's time can be broken down by aten op exactly as
 // torch.autograd.profiler does it for the Python reference. Writes a chrome://tracing file.
 static std::unique_ptr<torch::autograd::profiler::RecordProfile> activeProfile;
@@ -120,7 +139,7 @@ void registerAutogradOps(Napi::Env env, Napi::Object exports) {
   DNAS_EXPORT(requiresGrad); DNAS_EXPORT(isLeaf); DNAS_EXPORT(gradFnName); DNAS_EXPORT(getGrad); DNAS_EXPORT(setGrad);
   DNAS_EXPORT(retainGrad); DNAS_EXPORT(backward); DNAS_EXPORT(grad); DNAS_EXPORT(isGradEnabled); DNAS_EXPORT(setGradEnabled);
   DNAS_EXPORT(isSecondOrderForward); DNAS_EXPORT(setSecondOrderForward);
-  DNAS_EXPORT(manualSeed); DNAS_EXPORT(cudaIsAvailable); DNAS_EXPORT(cudaDeviceCount); DNAS_EXPORT(cudaSynchronize);
+  DNAS_EXPORT(manualSeed); DNAS_EXPORT(cudaIsAvailable); DNAS_EXPORT(cudaDeviceCount); DNAS_EXPORT(cudaSynchronize); DNAS_EXPORT(cudnnAllowTF32);
 }
 
 }  // namespace dnas

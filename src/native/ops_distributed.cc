@@ -8,20 +8,16 @@
 #endif
 #include "handle.h"
 #include <torch/version.h>
-// c10d's Gloo header needs Gloo's own headers: Debian's libgloo-dev, or a libtorch that ships them.
-// Without them the addon still builds, and every collective says why it is missing.
-#if __has_include(<gloo/config.h>)
-#define DNAS_HAVE_C10D 1
+// c10d's Gloo header needs Gloo's own headers: Debian's libgloo-dev, or a libtorch that ships them
+// (a pip-installed torch does not). Without them the Gloo backend says why it is missing.
+#if __has_include(<gloo/config.h>) && !defined(DNAS_WITHOUT_GLOO)
+#define DNAS_HAVE_GLOO 1
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
-#include <c10/util/Logging.h>
-#include <chrono>
-#include <memory>
 #endif
 
 // NCCL needs nccl.h, which a pip-installed CUDA torch keeps in its nvidia-nccl package (add that
-// include folder to CPATH); without it the addon builds with Gloo only.
-#if defined(DNAS_HAVE_C10D) && defined(DNAS_CUDA_LIBTORCH) && __has_include(<nccl.h>)
+// include folder to CPATH); without it the NCCL backend says why it is missing.
+#if defined(DNAS_CUDA_LIBTORCH) && __has_include(<nccl.h>)
 #ifndef USE_C10D_NCCL
 #define USE_C10D_NCCL
 #endif
@@ -29,7 +25,18 @@
 #define DNAS_HAVE_NCCL 1
 #endif
 
+#if defined(DNAS_HAVE_GLOO) || defined(DNAS_HAVE_NCCL)
+#define DNAS_HAVE_C10D 1
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <c10/util/Logging.h>
+#include <chrono>
+#include <memory>
+#endif
+
 namespace dnas {
+[[maybe_unused]] static const char* const kNoGloo =
+    "this dnas addon was built without Gloo's headers, so it has no Gloo backend: install libgloo-dev (Debian), "
+    "or add a Gloo checkout's headers to CPATH when building against a pip-installed torch, then run 'npx dnas setup' again";
 #ifdef DNAS_HAVE_C10D
 namespace {
 
@@ -60,11 +67,13 @@ Group& current() {
   return *g_group;
 }
 
+#ifdef DNAS_HAVE_GLOO
 std::shared_ptr<::gloo::transport::Device> glooDevice(const std::string& interface, const std::string& hostname) {
   if (!interface.empty()) return c10d::ProcessGroupGloo::createDeviceForInterface(interface);
   if (!hostname.empty()) return c10d::ProcessGroupGloo::createDeviceForHostname(hostname);
   return c10d::ProcessGroupGloo::createDefaultDevice();
 }
+#endif
 
 // Codes shared with src/torch/distributed.ts.
 c10d::ReduceOp reduceOpFromCode(int64_t code) {
@@ -123,9 +132,13 @@ DNAS_FN(initProcessGroup) {
     group->backend = backend;
 
     if (backend == "gloo") {
+#ifdef DNAS_HAVE_GLOO
       auto options = c10d::ProcessGroupGloo::Options::create(timeout);
       options->devices.push_back(glooDevice(stringArg(info, 6), stringArg(info, 7)));
       group->group = c10::make_intrusive<c10d::ProcessGroupGloo>(group->store, rank, size, options);
+#else
+      throw std::runtime_error(kNoGloo);
+#endif
     } else if (backend == "nccl") {
 #ifdef DNAS_HAVE_NCCL
       auto options = c10d::ProcessGroupNCCL::Options::create();
@@ -161,6 +174,14 @@ DNAS_FN(processGroupInfo) {
     o.Set("backend", Napi::String::New(info.Env(), g.backend));
     return o;
   });
+}
+
+DNAS_FN(hasGloo) {
+#ifdef DNAS_HAVE_GLOO
+  return Napi::Boolean::New(info.Env(), true);
+#else
+  return Napi::Boolean::New(info.Env(), false);
+#endif
 }
 
 DNAS_FN(hasNccl) {
@@ -203,19 +224,16 @@ DNAS_FN(barrier) {
   });
 }
 
-#else  // no Gloo headers at build time
+#else  // neither Gloo's headers nor NCCL at build time
 
 static Napi::Value withoutC10d(const Napi::CallbackInfo& info) {
-  return guarded(info, [&]() -> Napi::Value {
-    throw std::runtime_error(
-        "this dnas addon was built without Gloo's headers, so it has no process groups: install libgloo-dev "
-        "(Debian) or use a libtorch that ships include/gloo, then run 'npx dnas setup' again");
-  });
+  return guarded(info, [&]() -> Napi::Value { throw std::runtime_error(kNoGloo); });
 }
 DNAS_FN(initProcessGroup) { return withoutC10d(info); }
 DNAS_FN(destroyProcessGroup) { return info.Env().Undefined(); }
 DNAS_FN(isProcessGroupInitialized) { return Napi::Boolean::New(info.Env(), false); }
 DNAS_FN(processGroupInfo) { return withoutC10d(info); }
+DNAS_FN(hasGloo) { return Napi::Boolean::New(info.Env(), false); }
 DNAS_FN(hasNccl) { return Napi::Boolean::New(info.Env(), false); }
 DNAS_FN(allReduce) { return withoutC10d(info); }
 DNAS_FN(broadcast) { return withoutC10d(info); }
@@ -224,7 +242,7 @@ DNAS_FN(barrier) { return withoutC10d(info); }
 
 void registerDistributedOps(Napi::Env env, Napi::Object exports) {
   DNAS_EXPORT(initProcessGroup); DNAS_EXPORT(destroyProcessGroup); DNAS_EXPORT(isProcessGroupInitialized);
-  DNAS_EXPORT(processGroupInfo); DNAS_EXPORT(hasNccl); DNAS_EXPORT(allReduce); DNAS_EXPORT(broadcast); DNAS_EXPORT(barrier);
+  DNAS_EXPORT(processGroupInfo); DNAS_EXPORT(hasGloo); DNAS_EXPORT(hasNccl); DNAS_EXPORT(allReduce); DNAS_EXPORT(broadcast); DNAS_EXPORT(barrier);
 }
 
 }  // namespace dnas

@@ -1,5 +1,8 @@
-// Process-wide switches between kernels that compute the same values (like torch.backends.*).
-// They exist so a benchmark can compare both kernels in one process and a user can step around one.
+// Process-wide switches between kernels (like torch.backends.*). The addon's own switches compute
+// the same values either way: they exist so a benchmark can compare both kernels in one process and
+// a user can step around one. cudnn.allowTF32 trades float32 precision for speed on the GPU.
+import { native } from './native.js';
+import { callRaw } from './tensor.js';
 
 export const backends = {
   /**
@@ -23,4 +26,17 @@ export const backends = {
    * `DNAS_FUSE_BN_RELU=0` runs them apart.
    */
   fuseBatchNormReLU: process.env.DNAS_FUSE_BN_RELU !== '0',
+  /**
+   * torch.backends.cudnn.allow_tf32: whether cuDNN may run float32 convolutions in TF32 on GPUs that
+   * have it (Ampere and newer). On by default, as in PyTorch: faster, with about 1e-3 relative error
+   * per convolution. Turn it off to compare a GPU run with the CPU in float32.
+   */
+  cudnn: {
+    get allowTF32(): boolean {
+      return callRaw('backends.cudnn.allowTF32', () => native.cudnnAllowTF32());
+    },
+    set allowTF32(on: boolean) {
+      callRaw('backends.cudnn.allowTF32', () => native.cudnnAllowTF32(on));
+    },
+  },
 };

@@ -81,8 +81,9 @@ export function isNcclAvailable(): boolean {
   return native.hasNccl();
 }
 
+/** Whether this addon can run the Gloo backend (built with Gloo's headers; Debian's libgloo-dev). */
 export function isGlooAvailable(): boolean {
-  return true;
+  return native.hasGloo();
 }
 
 /** This process's rank; 0 without a process group, as a single process is rank 0 of 1. */

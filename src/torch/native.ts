@@ -131,12 +131,14 @@ export interface NativeAddon {
   cudaIsAvailable(): boolean;
   cudaDeviceCount(): number;
   cudaSynchronize(): void;
+  cudnnAllowTF32(on?: boolean | null): boolean;
 
   initProcessGroup(backend: string, rank: N, worldSize: N, masterAddr: string, masterPort: N, timeoutMs: N, glooInterface: string, glooHostname: string): void;
   destroyProcessGroup(): void;
   isProcessGroupInitialized(): boolean;
   processGroupInfo(): { rank: number; worldSize: number; backend: string };
   hasNccl(): boolean;
+  hasGloo(): boolean;
   allReduce(x: H, op: N): void;
   broadcast(x: H, src: N): void;
   barrier(): void;

@@ -33,7 +33,13 @@ async function group(scenario: string, worldSize: number, o: { ranks?: number[];
   );
 }
 
-describe('torch.distributed', () => {
+test('debiansLibtorchBuildHasGloo', { skip: process.env.LIBTORCH ? 'built against another libtorch (LIBTORCH)' : false }, () => {
+  // setup.sh installs libgloo-dev beside Debian's libtorch-dev, so that build must have the backend
+  // (the tests below skip only where it is absent).
+  assert.equal(torch.distributed.isGlooAvailable(), true);
+});
+
+describe('torch.distributed', { skip: torch.distributed.isGlooAvailable() ? false : 'this addon was built without Gloo headers (a pip-installed torch ships none)' }, () => {
   test('withoutAProcessGroupTheProcessIsRank0Of1AndCollectivesSaySo', () => {
     assert.equal(torch.distributed.isInitialized(), false);
     assert.equal(torch.distributed.getRank(), 0);

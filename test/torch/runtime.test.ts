@@ -176,7 +176,7 @@ describe('runtime', () => {
     for (const op of ['aten::matmul', 'aten::relu']) assert.ok(names.has(op), `${op} in ${[...names].join(', ')}`);
   });
 
-  test('theCpuWorksAndOtherDevicesAreClearErrorsWithoutCuda', () => {
+  test('theCpuWorksAndOtherDevicesAreClearErrorsWithoutCuda', { skip: torch.cuda.isAvailable() ? 'a CUDA device is present (test/torch/cuda.test.ts covers it)' : false }, () => {
     assert.equal(torch.cuda.isAvailable(), false);
     assert.equal(torch.cuda.deviceCount(), 0);
     const x = torch.ones([2], { device: 'cpu' });
@@ -186,6 +186,16 @@ describe('runtime', () => {
     assert.throws(() => x.cuda(), /^Error: to: /);
     assert.throws(() => torch.zeros([2], { device: 'cuda' }), /^Error: zeros: /);
     assert.throws(() => torch.zeros([2], { device: 'tpu7' }), /^Error: zeros: /);
+  });
+
+  test('cudnnTf32SwitchReadsAndWritesLikePyTorchs', () => {
+    // libtorch's default is on (PyTorch's torch.backends.cudnn.allow_tf32 = True); the flag lives in
+    // the global context, so it can be set without a GPU.
+    assert.equal(torch.backends.cudnn.allowTF32, true);
+    torch.backends.cudnn.allowTF32 = false;
+    assert.equal(torch.backends.cudnn.allowTF32, false);
+    torch.backends.cudnn.allowTF32 = true;
+    assert.equal(torch.backends.cudnn.allowTF32, true);
   });
 
   test('scopeDepthAndCudaAreQueryable', () => {

@@ -8,17 +8,27 @@ import type { StepContext } from '../../../src/nas/update/common.js';
 import { supernetLoss, weightStep } from '../../../src/nas/update/common.js';
 import * as optim from '../../../src/optim/index.js';
 import * as torch from '../../../src/torch/index.js';
+import type { Tensor } from '../../../src/torch/index.js';
 
-export function tinyContext(opts: { archLr?: number; archOptimizer?: 'sgd' | 'adam' } = {}): StepContext {
+/**
+ * `device`: everything is drawn on the CPU from the same seed and then moved, so the contexts for two
+ * devices start from the same numbers (test/torch/cuda.test.ts).
+ */
+export function tinyContext(opts: { archLr?: number; archOptimizer?: 'sgd' | 'adam'; device?: string } = {}): StepContext {
   torch.manualSeed(7);
+  const device = opts.device ?? 'cpu';
   const mixing = softmaxMixing();
   const net = new DartsSupernet({ inChannels: 3, numClasses: 4, initChannels: 4, layers: 3 }, mixing).to('float64');
-  const arch = createArchParams(dartsSpace, mixing, { dtype: 'float64' });
+  if (device !== 'cpu') net.to(device);
+  const arch = createArchParams(dartsSpace, mixing, { dtype: 'float64', device });
   // Larger-than-default alphas so the softmax weights differ and the gradients are not tiny.
-  torch.noGrad(() => Object.values(arch).forEach((a) => a.normal_(0, 0.5)));
+  torch.noGrad(() =>
+    Object.values(arch).forEach((a) => (device === 'cpu' ? a.normal_(0, 0.5) : a.copy_(torch.empty(a.shape, { dtype: 'float64' }).normal_(0, 0.5)))),
+  );
   const archParams = archList(arch);
   const weights = net.parameters();
-  const batch = () => ({ x: torch.keep(torch.randn([6, 3, 8, 8], { dtype: 'float64' })), y: torch.keep(torch.randint(0, 4, [6])) });
+  const onDevice = (t: Tensor) => (device === 'cpu' ? t : t.to({ device }));
+  const batch = () => ({ x: torch.keep(onDevice(torch.randn([6, 3, 8, 8], { dtype: 'float64' }))), y: torch.keep(onDevice(torch.randint(0, 4, [6]))) });
   const trainBatch = batch();
   const validBatch = batch();
   const weightOptimizer = new optim.SGD(weights, { lr: 0.05, momentum: 0.9, weightDecay: 3e-4 });
