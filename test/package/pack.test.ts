@@ -33,7 +33,7 @@ function packedFiles(): string[] {
 
 test('tarballHoldsCompiledSourcesNativeSourcesSetupAndDataButNoTestsOrBuildLeftovers', () => {
   const files = packedFiles();
-  for (const f of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/torch/native.js', 'binding.gyp', 'scripts/setup.sh', 'src/native/addon.cc', 'src/native/handle.h', 'README.md', 'LICENSE', 'package.json']) {
+  for (const f of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/torch/native.js', 'binding.gyp', 'scripts/setup.sh', 'scripts/build-native-direct.sh', 'src/native/addon.cc', 'src/native/handle.h', 'README.md', 'LICENSE', 'package.json']) {
     assert.ok(files.includes(f), `the package lacks ${f}`);
   }
   // The NAS-Bench-201 table and its README ship with the package (whatever data/nb201/ holds).
