@@ -2,7 +2,8 @@
 # Installs what dnas needs and builds it. Idempotent: quick when everything is already in place.
 #   - Debian packages: libtorch-dev (unless LIBTORCH points at another libtorch), libgloo-dev (the
 #     Gloo headers c10d's ProcessGroupGloo.hpp includes, for data-parallel search; Debian's libtorch
-#     is built against the same system gloo; a LIBTORCH folder that ships include/gloo needs none),
+#     is built against the same system gloo; with LIBTORCH it is not installed, as it need not match
+#     that libtorch's, and the addon builds without the Gloo backend unless Gloo's headers are there),
 #     libopenblas0-pthread (Debian's reference BLAS makes a 2048² matmul ~40x slower),
 #     dataset-fashion-mnist (the embedded default data set); chromium (optional: only the real-browser test of `dnas report` needs it, and
 #     that test is skipped, saying so, without it).
