@@ -11,6 +11,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerDepthwiseOps(env, exports);
   registerWeightedSumOps(env, exports);
   registerSeparableOps(env, exports);
+  registerCatOps(env, exports);
   registerAutogradOps(env, exports);
   registerDistributedOps(env, exports);
   registerAllocatorOps(env, exports);

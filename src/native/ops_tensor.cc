@@ -356,9 +356,6 @@ DNAS_FN(expand) {
 DNAS_FN(repeat) {
   return guarded(info, [&]() -> Napi::Value { return wrap(info.Env(), tensorArg(info, 0).repeat(intListArg(info, 1))); });
 }
-DNAS_FN(cat) {
-  return guarded(info, [&]() -> Napi::Value { return wrap(info.Env(), at::cat(tensorListArg(info, 0), intArg(info, 1))); });
-}
 DNAS_FN(stack) {
   return guarded(info, [&]() -> Napi::Value { return wrap(info.Env(), at::stack(tensorListArg(info, 0), intArg(info, 1))); });
 }
@@ -519,7 +516,7 @@ void registerTensorOps(Napi::Env env, Napi::Object exports) {
   DNAS_EXPORT(randperm); DNAS_EXPORT(bernoulli); DNAS_EXPORT(multinomial);
   DNAS_EXPORT(to); DNAS_EXPORT(contiguous); DNAS_EXPORT(clone); DNAS_EXPORT(detach);
   DNAS_EXPORT(view); DNAS_EXPORT(reshape); DNAS_EXPORT(permute); DNAS_EXPORT(transpose); DNAS_EXPORT(flatten);
-  DNAS_EXPORT(squeeze); DNAS_EXPORT(unsqueeze); DNAS_EXPORT(expand); DNAS_EXPORT(repeat); DNAS_EXPORT(cat);
+  DNAS_EXPORT(squeeze); DNAS_EXPORT(unsqueeze); DNAS_EXPORT(expand); DNAS_EXPORT(repeat);
   DNAS_EXPORT(stack); DNAS_EXPORT(narrow); DNAS_EXPORT(slice); DNAS_EXPORT(select); DNAS_EXPORT(indexSelect);
   DNAS_EXPORT(gather); DNAS_EXPORT(scatter); DNAS_EXPORT(maskedFill); DNAS_EXPORT(flip); DNAS_EXPORT(topk);
   DNAS_EXPORT(sort); DNAS_EXPORT(oneHot); DNAS_EXPORT(pad);

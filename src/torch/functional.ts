@@ -17,7 +17,7 @@ function assertRank(op: string, x: Tensor, rank: number, what = 'input'): void {
 }
 
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
-  return call('cat', () => native.cat(tensors.map((t) => handleOf(t)), dim));
+  return call('cat', () => native.cat(tensors.map((t) => handleOf(t)), dim, backends.channelsLastCat));
 }
 /**
  * Σ_i weights[i] · tensors[i] for same-shaped tensors and a 1-D `weights` with one entry per tensor,

@@ -72,7 +72,7 @@ export interface NativeAddon {
   unsqueeze(x: H, dim: N): H;
   expand(x: H, shape: number[]): H;
   repeat(x: H, repeats: number[]): H;
-  cat(xs: H[], dim: N): H;
+  cat(xs: H[], dim: N, rowCopy: boolean): H;
   stack(xs: H[], dim: N): H;
   weightedSum(xs: H[], w: H): H;
   narrow(x: H, dim: N, start: N, length: N): H;
