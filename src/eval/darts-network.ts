@@ -9,7 +9,6 @@ import type { DartsGene, DartsGenotype } from '../nas/spaces/darts-genotype.js';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
 import { createDartsEvalOp, layersAfterLeadingReLU } from './darts-ops.js';
-import { dropPath } from './drop-path.js';
 import type { OnnxExportable, OnnxGraph } from './onnx/index.js';
 
 /** Logits of the main classifier and, in training with an auxiliary head, of the auxiliary one. */
@@ -76,14 +75,9 @@ export class DartsEvalCell extends nn.Module implements OnnxExportable {
         return { op, out: runSharingReLU(op, states[this.indices[k]!]!, nodeReLUs) };
       });
       // Both ops run before either mask is drawn, as in the reference, so the RNG order matches it.
-      const [h1, h2] = outs.map(({ op, out }) => {
-        if (!drop || op instanceof nn.Identity) return out;
-        const dropped = dropPath(out, dropProb);
-        out.dispose();
-        return dropped;
-      }) as [Tensor, Tensor];
-      states.push(h1.add(h2));
-      for (const h of [h1, h2]) if (!states.includes(h)) h.dispose();
+      const [o1, o2] = outs as [(typeof outs)[0], (typeof outs)[0]];
+      states.push(drop ? nn.dropPathSum(o1.out, !(o1.op instanceof nn.Identity), o2.out, !(o2.op instanceof nn.Identity), dropProb) : o1.out.add(o2.out));
+      for (const { out } of outs) if (!states.includes(out)) out.dispose();
     }
     const out = torch.cat(this.concat.map((k) => states[k]!), 1);
     for (const s of [...states, ...nodeReLUs.values()]) s.dispose();

@@ -12,6 +12,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerWeightedSumOps(env, exports);
   registerSeparableOps(env, exports);
   registerCatOps(env, exports);
+  registerDropPathSumOps(env, exports);
   registerAutogradOps(env, exports);
   registerDistributedOps(env, exports);
   registerAllocatorOps(env, exports);

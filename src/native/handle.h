@@ -85,6 +85,7 @@ void registerAllocatorOps(Napi::Env env, Napi::Object exports);
 void registerWeightedSumOps(Napi::Env env, Napi::Object exports);
 void registerSeparableOps(Napi::Env env, Napi::Object exports);
 void registerCatOps(Napi::Env env, Napi::Object exports);
+void registerDropPathSumOps(Napi::Env env, Napi::Object exports);
 
 // Batch normalisation, optionally followed by a ReLU in the same pass: our CPU kernels in training
 // mode (ops_batchnorm.cc), libtorch's otherwise.

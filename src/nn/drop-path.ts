@@ -12,11 +12,34 @@ import type { Tensor } from '../torch/index.js';
  * instead of two, forward and backward. Returns `x` itself when p is 0.
  */
 export function dropPath(x: Tensor, p: number): Tensor {
-  if (!(p >= 0 && p < 1)) throw new Error(`drop path probability must be in [0, 1), got ${p}`);
+  checkProbability(p);
   if (p === 0) return x;
-  const keep = 1 - p;
+  return torch.tidy(() => x.div(divisors(x, p)));
+}
+
+/**
+ * dropPath(a, p) + dropPath(b, p), with either left out where its `drop` is false (an identity op,
+ * which drop path spares): a node of a trained DARTS cell. The masks are drawn a's first, as the
+ * two dropPath calls draw them, and the values and gradients are theirs bit for bit; the sum runs
+ * in one pass each way (torch.perSampleQuotientSum).
+ */
+export function dropPathSum(a: Tensor, dropA: boolean, b: Tensor, dropB: boolean, p: number): Tensor {
+  checkProbability(p);
+  if (p === 0 || (!dropA && !dropB)) return a.add(b);
   return torch.tidy(() => {
-    const mask = torch.bernoulli(torch.zeros([x.shape[0]!, 1, 1, 1], { dtype: x.dtype, device: x.device }), keep);
-    return x.div(torch.fullLike(mask, keep).div(mask));
+    const da = dropA ? divisors(a, p) : null;
+    const db = dropB ? divisors(b, p) : null;
+    return torch.perSampleQuotientSum(a, da, b, db);
   });
+}
+
+function checkProbability(p: number): void {
+  if (!(p >= 0 && p < 1)) throw new Error(`drop path probability must be in [0, 1), got ${p}`);
+}
+
+/** (1−p)/m for one Bernoulli(1−p) draw m per sample, shaped N×1×1×1: +∞ for a dropped sample. */
+function divisors(x: Tensor, p: number): Tensor {
+  const keep = 1 - p;
+  const mask = torch.bernoulli(torch.zeros([x.shape[0]!, 1, 1, 1], { dtype: x.dtype, device: x.device }), keep);
+  return torch.fullLike(mask, keep).div(mask);
 }

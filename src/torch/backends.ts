@@ -33,6 +33,12 @@ export const backends = {
    */
   channelsLastCat: process.env.DNAS_CHANNELS_LAST_CAT !== '0',
   /**
+   * torch.perSampleQuotientSum (a trained cell's node with drop path: nn.dropPathSum) runs as one
+   * kernel: one pass forward and one backward instead of two divisions and an addition, the same
+   * values and gradients. `DNAS_FUSE_DROP_PATH_SUM=0` composes it from tensor ops.
+   */
+  fuseDropPathSum: process.env.DNAS_FUSE_DROP_PATH_SUM !== '0',
+  /**
    * torch.backends.cudnn.allow_tf32: whether cuDNN may run float32 convolutions in TF32 on GPUs that
    * have it (Ampere and newer). On by default, as in PyTorch: faster, with about 1e-3 relative error
    * per convolution. Turn it off to compare a GPU run with the CPU in float32.

@@ -1,7 +1,8 @@
 // Functions over tensors that are not methods in PyTorch either: joins, NN layers' maths, losses.
 import { backends } from './backends.js';
 import { native } from './native.js';
-import { call, describeValue, formatCode, handleOf, type MemoryFormat, optionalHandle, Tensor, type TensorOrScalar } from './tensor.js';
+import { call, callRaw, describeValue, formatCode, handleOf, type MemoryFormat, optionalHandle, Tensor, type TensorOrScalar } from './tensor.js';
+import { tidy } from './scope.js';
 
 type Pair = number | [number, number];
 const pair = (v: Pair): number[] => (Array.isArray(v) ? [v[0], v[1]] : [v, v]);
@@ -19,6 +20,20 @@ function assertRank(op: string, x: Tensor, rank: number, what = 'input'): void {
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   return call('cat', () => native.cat(tensors.map((t) => handleOf(t)), dim, backends.channelsLastCat));
 }
+/**
+ * a / da + b / db, with da and db one divisor per sample (shape N×1×…, broadcast over the rest) or
+ * null for none: a drop-path node of a trained cell (nn.dropPathSum). On CPU float32/float64 with a
+ * and b of one shape and layout it runs in one pass forward and one backward
+ * (src/native/ops_drop_path_sum.cc), with the values and gradients of the composed ops bit for bit.
+ */
+export function perSampleQuotientSum(a: Tensor, da: Tensor | null, b: Tensor, db: Tensor | null): Tensor {
+  if (backends.fuseDropPathSum && (da || db)) {
+    const fused = callRaw('perSampleQuotientSum', () => native.dropPathSum(handleOf(a), da ? handleOf(da) : null, handleOf(b), db ? handleOf(db) : null));
+    if (fused !== null) return new Tensor(fused);
+  }
+  return tidy(() => (da ? a.div(da) : a).add(db ? b.div(db) : b));
+}
+
 /**
  * Σ_i weights[i] · tensors[i] for same-shaped tensors and a 1-D `weights` with one entry per tensor,
  * in one pass (CPU float32/float64; elsewhere as separate multiplies and additions). The value

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { dropPath } from '../../src/eval/drop-path.js';
+import { dropPathSum } from '../../src/nn/drop-path.js';
 import * as torch from '../../src/torch/index.js';
 
 describe('drop path', () => {
@@ -61,5 +65,70 @@ describe('drop path', () => {
 
   test('aProbabilityOutsideZeroToOneIsAnError', () => {
     assert.throws(() => dropPath(torch.ones([2, 1, 1, 1]), 1), /drop path probability must be in \[0, 1\), got 1/);
+  });
+
+  test('aNodeSumIsTheTwoDropPathsAndTheirAdditionBitForBitGradientsIncluded', () => {
+    // ±∞ and NaN rows included; one side spared (an identity op) in the second half of the cases.
+    const bitsOf = (t: torch.Tensor) => Array.from(t.contiguous().toArray() as Float32Array | Float64Array).map((v) => (Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '-0' : v));
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const layout of ['contiguous', 'channelsLast'] as const) {
+        for (const [dropA, dropB] of [[true, true], [false, true], [true, false]] as const) {
+          torch.manualSeed(5);
+          const a0 = torch.randn([32, 3, 4, 5], { dtype }).mul(4);
+          a0.select(0, 1).fill_(Number.POSITIVE_INFINITY);
+          a0.select(0, 2).fill_(Number.NaN);
+          const b0 = torch.randn([32, 3, 4, 5], { dtype });
+          const gOut = torch.randn([32, 3, 4, 5], { dtype }).contiguous(layout);
+          const run = (f: (a: torch.Tensor, b: torch.Tensor) => torch.Tensor) => {
+            torch.manualSeed(9);
+            const a = a0.contiguous(layout).detach().requiresGrad_();
+            const b = b0.contiguous(layout).detach().requiresGrad_();
+            const y = f(a, b);
+            const [ga, gb] = torch.autograd.grad([y], [a, b], { gradOutputs: [gOut] }) as torch.Tensor[];
+            return { y: bitsOf(y), ga: bitsOf(ga!), gb: bitsOf(gb!), layout: y.isContiguous(layout) };
+          };
+          const fused = run((a, b) => dropPathSum(a, dropA, b, dropB, 0.3));
+          const composed = run((a, b) => (dropA ? dropPath(a, 0.3) : a).add(dropB ? dropPath(b, 0.3) : b));
+          const name = `${dtype} ${layout} drop ${dropA}/${dropB}`;
+          assert.deepEqual(fused.y, composed.y, `${name}: values`);
+          assert.deepEqual(fused.ga, composed.ga, `${name}: gradient of a`);
+          assert.deepEqual(fused.gb, composed.gb, `${name}: gradient of b`);
+          assert.equal(fused.layout, true, `${name}: keeps the layout`);
+          assert.notDeepEqual(fused.y, bitsOf(a0.add(b0)), `${name}: drop path changed the sum`);
+        }
+      }
+    }
+  });
+
+  test('aNodeSumRunsAsOneKernelAndDifferentiatesTwice', () => {
+    const trace = join(mkdtempSync(join(tmpdir(), 'dnas-dps-')), 'sum.trace');
+    const a = torch.randn([8, 2, 3, 3], { dtype: 'float64' }).requiresGrad_();
+    const b = torch.randn([8, 2, 3, 3], { dtype: 'float64' }).requiresGrad_();
+    torch.profiler.start(trace);
+    torch.tidy(() => dropPathSum(a, true, b, true, 0.5));
+    torch.profiler.stop();
+    const names = new Set((JSON.parse(readFileSync(trace, 'utf8')) as { name: string; ph: string }[]).filter((e) => e.ph === 'X').map((e) => e.name));
+    assert.ok(names.has('dnas::drop_path_sum') && !names.has('aten::add'), [...names].join(', '));
+    // Second order through the kernel equals second order through the composed ops.
+    const second = (fuse: boolean) => {
+      torch.backends.fuseDropPathSum = fuse;
+      try {
+        torch.manualSeed(2);
+        const y = dropPathSum(a.mul(a), true, b.mul(a), true, 0.5);
+        const [ga] = torch.autograd.grad([y.mul(y).sum()], [a], { createGraph: true }) as torch.Tensor[];
+        return (torch.autograd.grad([ga!.sum()], [a, b]) as torch.Tensor[]).map((g) => Array.from(g.toArray() as Float64Array));
+      } finally {
+        torch.backends.fuseDropPathSum = true;
+      }
+    };
+    assert.deepEqual(second(true), second(false));
+  });
+
+  test('aNodeSumWithoutDropPathIsThePlainSum', () => {
+    const a = torch.randn([2, 3]);
+    const b = torch.randn([2, 3]);
+    assert.deepEqual(dropPathSum(a, true, b, true, 0).toArray(), a.add(b).toArray());
+    assert.deepEqual(dropPathSum(a, false, b, false, 0.4).toArray(), a.add(b).toArray());
+    assert.throws(() => dropPathSum(a, true, b, true, 1), /drop path probability must be in \[0, 1\), got 1/);
   });
 });
