@@ -92,8 +92,11 @@ class DropPathSum : public torch::autograd::Function<DropPathSum> {
       if (!present(d)) return g;  // no drop path on this input: the addition hands the gradient on
       std::vector<int64_t> shape(static_cast<size_t>(g.dim()), 1);
       shape[0] = g.size(0);
-      if (at::GradMode::is_enabled() || !g.device().is_cpu()) return g / d.view(shape);  // create_graph: a differentiable op
-      const at::Tensor gc = g.contiguous(static_cast<at::MemoryFormat>(ctx->saved_data["format"].toInt()));
+      // create_graph needs a differentiable op; a strided gradient (a slice of the cell's
+      // concatenation, for most nodes) is divided where it lies rather than copied first.
+      const auto format = static_cast<at::MemoryFormat>(ctx->saved_data["format"].toInt());
+      if (at::GradMode::is_enabled() || !g.device().is_cpu() || !g.is_contiguous(format)) return g / d.view(shape);
+      const at::Tensor& gc = g;
       at::Tensor out = at::empty_like(gc);
       AT_DISPATCH_FLOATING_TYPES(gc.scalar_type(), "dropPathSum backward", [&] {
         divideSamples<scalar_t>(gc.data_ptr<scalar_t>(), d.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(), gc.size(0), gc.numel() / gc.size(0));

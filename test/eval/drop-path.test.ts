@@ -100,6 +100,25 @@ describe('drop path', () => {
     }
   });
 
+  test('aNodeSumFeedingAConcatenationGetsAStridedGradientAndStillMatches', () => {
+    // In a cell the node goes into the channel concatenation, whose backward hands it a slice.
+    const run = (fuse: boolean) => {
+      torch.backends.fuseDropPathSum = fuse;
+      try {
+        torch.manualSeed(8);
+        const a = torch.randn([16, 3, 4, 4]).contiguous('channelsLast').requiresGrad_();
+        const b = torch.randn([16, 3, 4, 4]).contiguous('channelsLast').requiresGrad_();
+        const other = torch.randn([16, 2, 4, 4]).contiguous('channelsLast');
+        const y = torch.cat([other, dropPathSum(a, true, b, true, 0.4)], 1);
+        const [ga, gb] = torch.autograd.grad([y.mul(y).sum()], [a, b]) as torch.Tensor[];
+        return [ga!, gb!].map((g) => Array.from(g.contiguous().toArray() as Float32Array));
+      } finally {
+        torch.backends.fuseDropPathSum = true;
+      }
+    };
+    assert.deepEqual(run(true), run(false));
+  });
+
   test('aNodeSumRunsAsOneKernelAndDifferentiatesTwice', () => {
     const trace = join(mkdtempSync(join(tmpdir(), 'dnas-dps-')), 'sum.trace');
     const a = torch.randn([8, 2, 3, 3], { dtype: 'float64' }).requiresGrad_();
