@@ -34,6 +34,16 @@
 #endif
 
 namespace dnas {
+#ifdef DNAS_HAVE_GLOO
+constexpr bool kHaveGloo = true;
+#else
+constexpr bool kHaveGloo = false;
+#endif
+#ifdef DNAS_HAVE_NCCL
+constexpr bool kHaveNccl = true;
+#else
+constexpr bool kHaveNccl = false;
+#endif
 [[maybe_unused]] static const char* const kNoGloo =
     "this dnas addon was built without Gloo's headers, so it has no Gloo backend: install libgloo-dev (Debian), "
     "or add a Gloo checkout's headers to CPATH when building against a pip-installed torch, then run 'npx dnas setup' again";
@@ -176,22 +186,6 @@ DNAS_FN(processGroupInfo) {
   });
 }
 
-DNAS_FN(hasGloo) {
-#ifdef DNAS_HAVE_GLOO
-  return Napi::Boolean::New(info.Env(), true);
-#else
-  return Napi::Boolean::New(info.Env(), false);
-#endif
-}
-
-DNAS_FN(hasNccl) {
-#ifdef DNAS_HAVE_NCCL
-  return Napi::Boolean::New(info.Env(), true);
-#else
-  return Napi::Boolean::New(info.Env(), false);
-#endif
-}
-
 // allReduce(tensor, opCode): in place.
 DNAS_FN(allReduce) {
   return guarded(info, [&]() -> Napi::Value {
@@ -233,12 +227,14 @@ DNAS_FN(initProcessGroup) { return withoutC10d(info); }
 DNAS_FN(destroyProcessGroup) { return info.Env().Undefined(); }
 DNAS_FN(isProcessGroupInitialized) { return Napi::Boolean::New(info.Env(), false); }
 DNAS_FN(processGroupInfo) { return withoutC10d(info); }
-DNAS_FN(hasGloo) { return Napi::Boolean::New(info.Env(), false); }
-DNAS_FN(hasNccl) { return Napi::Boolean::New(info.Env(), false); }
 DNAS_FN(allReduce) { return withoutC10d(info); }
 DNAS_FN(broadcast) { return withoutC10d(info); }
 DNAS_FN(barrier) { return withoutC10d(info); }
 #endif
+
+// Which backends this build has, whether or not it has any.
+DNAS_FN(hasGloo) { return Napi::Boolean::New(info.Env(), kHaveGloo); }
+DNAS_FN(hasNccl) { return Napi::Boolean::New(info.Env(), kHaveNccl); }
 
 void registerDistributedOps(Napi::Env env, Napi::Object exports) {
   DNAS_EXPORT(initProcessGroup); DNAS_EXPORT(destroyProcessGroup); DNAS_EXPORT(isProcessGroupInitialized);

@@ -96,10 +96,9 @@ class DropPathSum : public torch::autograd::Function<DropPathSum> {
       // concatenation, for most nodes) is divided where it lies rather than copied first.
       const auto format = static_cast<at::MemoryFormat>(ctx->saved_data["format"].toInt());
       if (at::GradMode::is_enabled() || !g.device().is_cpu() || !g.is_contiguous(format)) return g / d.view(shape);
-      const at::Tensor& gc = g;
-      at::Tensor out = at::empty_like(gc);
-      AT_DISPATCH_FLOATING_TYPES(gc.scalar_type(), "dropPathSum backward", [&] {
-        divideSamples<scalar_t>(gc.data_ptr<scalar_t>(), d.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(), gc.size(0), gc.numel() / gc.size(0));
+      at::Tensor out = at::empty_like(g);
+      AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "dropPathSum backward", [&] {
+        divideSamples<scalar_t>(g.data_ptr<scalar_t>(), d.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(), g.size(0), g.numel() / g.size(0));
       });
       return out;
     };
