@@ -4,7 +4,7 @@
 // reference's, so state dicts (cells.0._ops.0.op.1.weight, auxiliary_head.features.2.weight, …)
 // load into either implementation.
 import * as nn from '../nn/index.js';
-import { FactorizedReduce, ReLUConvBN } from '../nas/spaces/darts-ops.js';
+import { FactorizedReduce, ReLUConvBN, runReLUConvBNsTogether } from '../nas/spaces/darts-ops.js';
 import type { DartsGene, DartsGenotype } from '../nas/spaces/darts-genotype.js';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
@@ -64,10 +64,16 @@ export class DartsEvalCell extends nn.Module implements OnnxExportable {
    * (each cell output feeds the next two cells' preprocessing, both starting with a ReLU); the caller
    * owns it. Without it the cell computes and frees its own.
    */
-  forward(s0: Tensor, s1: Tensor, dropProb: number, inputReLUs?: Map<Tensor, Tensor>): Tensor {
+  forward(s0: Tensor, s1: Tensor, dropProb: number, inputReLUs?: Map<Tensor, Tensor>, preprocessed?: Map<nn.Module, Tensor>): Tensor {
     const inputs = inputReLUs ?? new Map<Tensor, Tensor>();
     const nodeReLUs = new Map<Tensor, Tensor>(); // intermediate state → its ReLU, shared by the ops that start with one
-    const states = [runSharingReLU(this.preprocess0, s0, inputs), runSharingReLU(this.preprocess1, s1, inputs)];
+    // A preprocessing output the caller computed (with a sibling's, see preprocessTogether) moves into the cell's states.
+    const preprocess = (m: nn.Module, s: Tensor) => {
+      const ready = preprocessed?.get(m);
+      preprocessed?.delete(m);
+      return ready ?? runSharingReLU(m, s, inputs);
+    };
+    const states = [preprocess(this.preprocess0, s0), preprocess(this.preprocess1, s1)];
     const drop = this.training && dropProb > 0;
     for (let i = 0; i < this.indices.length / 2; i++) {
       const outs = [2 * i, 2 * i + 1].map((k) => {
@@ -174,10 +180,30 @@ function buildCells(o: DartsNetworkOptions, cStem: number, reductionPrev0: boole
   return { cells: new nn.ModuleList(cells), finalChannels: cPrev, auxiliaryChannels };
 }
 
+/**
+ * Before cell `index` runs: the preprocessing of each of its inputs, together with that of the next
+ * cell reading the same tensor (cell i's preprocess1 and cell i+1's preprocess0 both read cell i−1's
+ * output; on CIFAR cells 0 and 1 all three read the stem), as one convolution where they are 1×1
+ * ReLUConvBNs (runReLUConvBNsTogether). The outputs wait in `preprocessed` for their cells.
+ */
+function preprocessTogether(cells: nn.ModuleList, index: number, s0: Tensor, s1: Tensor, inputReLUs: Map<Tensor, Tensor>, preprocessed: Map<nn.Module, Tensor>): void {
+  const cell = cells.at(index) as DartsEvalCell;
+  const next = index + 1 < cells.length ? (cells.at(index + 1) as DartsEvalCell) : null;
+  for (const input of s0 === s1 ? [s1] : [s0, s1]) {
+    const readers = [...(s0 === input ? [cell.preprocess0] : []), ...(s1 === input ? [cell.preprocess1] : []), ...(next && s1 === input ? [next.preprocess0] : [])];
+    if (readers.length < 2 || readers.some((m) => preprocessed.has(m))) continue;
+    let relu = inputReLUs.get(input);
+    if (!relu) inputReLUs.set(input, (relu = input.relu()));
+    const outs = runReLUConvBNsTogether(readers, relu);
+    outs?.forEach((out, k) => preprocessed.set(readers[k]!, out));
+  }
+}
+
 /** Runs the cells from the stem's two outputs, taking the auxiliary logits after cell `auxiliaryIndex`. */
 function cellsForward(net: { cells: nn.ModuleList; auxiliaryHead: AuxiliaryHead | null; training: boolean; dropPathProb: number }, s0: Tensor, s1: Tensor, auxiliaryIndex: number): { last: Tensor; auxLogits: Tensor | null } {
   let auxLogits: Tensor | null = null;
   const inputReLUs = new Map<Tensor, Tensor>(); // a cell output → its ReLU, for the next two cells
+  const preprocessed = new Map<nn.Module, Tensor>(); // a cell's preprocessing module → its output, computed early with a sibling's
   const release = (s: Tensor) => {
     inputReLUs.get(s)?.dispose();
     inputReLUs.delete(s);
@@ -185,7 +211,8 @@ function cellsForward(net: { cells: nn.ModuleList; auxiliaryHead: AuxiliaryHead 
   };
   let i = 0;
   for (const cell of net.cells) {
-    const s2 = (cell as DartsEvalCell).forward(s0, s1, net.dropPathProb, inputReLUs);
+    preprocessTogether(net.cells, i, s0, s1, inputReLUs, preprocessed);
+    const s2 = (cell as DartsEvalCell).forward(s0, s1, net.dropPathProb, inputReLUs, preprocessed);
     if (s0 !== s1) release(s0);
     [s0, s1] = [s1, s2];
     if (i === auxiliaryIndex && net.auxiliaryHead && net.training) auxLogits = net.auxiliaryHead.forward(s1);

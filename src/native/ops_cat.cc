@@ -1,5 +1,6 @@
 // torch.cat along the channels of channels-last 4-D CPU tensors, the concatenation that ends every
-// DARTS cell. libtorch 1.13 copies each input into a strided slice of the output through a
+// DARTS cell, and its inverse: a split along the channels into contiguous pieces (two cells' 1×1
+// preprocessing convs of one input run as one convolution and split its output). libtorch 1.13 copies each input into a strided slice of the output through a
 // TensorIterator whose inner loop is one pixel's C channels (36 floats at C=36), so its per-row
 // overhead dominates: 4.5 ms for four 96×36×32×32 inputs, where one pass over the 57 MB costs about
 // 2 ms. Here every output row (one pixel) is the inputs' rows side by side, copied with memcpy. A
@@ -79,7 +80,82 @@ class ChannelsLastCat : public torch::autograd::Function<ChannelsLastCat> {
   }
 };
 
+// Each output row (pixel) of piece i is the input row's channels [offset_i, offset_i + width_i).
+std::vector<at::Tensor> splitRows(const at::Tensor& x, const std::vector<int64_t>& widths) {
+  const int64_t rows = x.size(0) * x.size(2) * x.size(3);
+  const size_t element = x.element_size();
+  const size_t rowBytes = static_cast<size_t>(x.size(1)) * element;
+  std::vector<at::Tensor> outs;
+  std::vector<char*> dests;
+  for (int64_t w : widths) {
+    outs.push_back(at::empty({x.size(0), w, x.size(2), x.size(3)}, x.options().memory_format(at::MemoryFormat::ChannelsLast)));
+    dests.push_back(static_cast<char*>(outs.back().data_ptr()));
+  }
+  const char* source = static_cast<const char*>(x.data_ptr());
+  at::parallel_for(0, rows, 256, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; r++) {
+      const char* s = source + static_cast<size_t>(r) * rowBytes;
+      for (size_t i = 0; i < widths.size(); i++) {
+        const size_t bytes = static_cast<size_t>(widths[i]) * element;
+        std::memcpy(dests[i] + static_cast<size_t>(r) * bytes, s, bytes);
+        s += bytes;
+      }
+    }
+  });
+  return outs;
+}
+
+// The pieces are copies, so each gets its own storage and autograd history; the backward joins
+// their gradients (zeros for a piece that got none) with the row copy of catRows.
+class ChannelsLastSplit : public torch::autograd::Function<ChannelsLastSplit> {
+ public:
+  static variable_list forward(AutogradContext* ctx, const at::Tensor& x, std::vector<int64_t> widths) {
+    ctx->saved_data["widths"] = widths;
+    RECORD_FUNCTION("dnas::split_channels_last", std::vector<c10::IValue>());  // not an aten op: name it in profiles
+    return splitRows(x, widths);
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list gradOutputs) {
+    const auto widths = ctx->saved_data["widths"].toIntVector();
+    std::vector<at::Tensor> pieces;
+    const at::Tensor* shaped = nullptr;
+    for (const at::Tensor& g : gradOutputs)
+      if (g.defined()) shaped = &g;
+    if (shaped == nullptr) return {at::Tensor(), at::Tensor()};
+    for (size_t i = 0; i < widths.size(); i++) {
+      const at::Tensor& g = gradOutputs[i];
+      const auto layout = at::MemoryFormat::ChannelsLast;
+      pieces.push_back(g.defined() ? g.contiguous(layout)
+                                   : at::zeros({shaped->size(0), widths[i], shaped->size(2), shaped->size(3)}, shaped->options().memory_format(layout)));
+    }
+    // Under create_graph the join must itself be differentiable: libtorch's cat records its graph.
+    return {at::GradMode::is_enabled() ? at::cat(pieces, 1) : catRows(pieces), at::Tensor()};
+  }
+};
+
 }  // namespace
+
+// splitChannels(x, widths[]): x split along dim 1 into contiguous pieces of the given widths, in x's
+// memory format. A channels-last 4-D CPU tensor takes the row copy; anything else libtorch's split
+// and contiguous.
+DNAS_FN(splitChannels) {
+  return guarded(info, [&]() -> Napi::Value {
+    const at::Tensor& x = tensorArg(info, 0);
+    const std::vector<int64_t> widths = intListArg(info, 1);
+    int64_t total = 0;
+    for (int64_t w : widths) {
+      TORCH_CHECK(w > 0, "splitChannels: widths must be positive, got ", w);
+      total += w;
+    }
+    TORCH_CHECK(x.dim() >= 2 && total == x.size(1), "splitChannels: widths add up to ", total, " but the input has ",
+                x.dim() >= 2 ? x.size(1) : 0, " channels");
+    const bool rows = x.dim() == 4 && x.device().is_cpu() && x.numel() > 0 && x.is_contiguous(at::MemoryFormat::ChannelsLast);
+    if (rows) return wrapList(info.Env(), ChannelsLastSplit::apply(x, widths));
+    std::vector<at::Tensor> pieces;
+    for (const at::Tensor& p : at::split_with_sizes(x, widths, 1)) pieces.push_back(p.contiguous(x.suggest_memory_format()));
+    return wrapList(info.Env(), pieces);
+  });
+}
 
 // cat(xs[], dim, rowCopy): rowCopy false always takes at::cat (torch.backends.channelsLastCat).
 DNAS_FN(cat) {
@@ -91,6 +167,9 @@ DNAS_FN(cat) {
   });
 }
 
-void registerCatOps(Napi::Env env, Napi::Object exports) { DNAS_EXPORT(cat); }
+void registerCatOps(Napi::Env env, Napi::Object exports) {
+  DNAS_EXPORT(cat);
+  DNAS_EXPORT(splitChannels);
+}
 
 }  // namespace dnas

@@ -4,16 +4,8 @@ import type { Tensor } from '../torch/index.js';
 import { ReLU } from './activation.js';
 import { BatchNorm2d } from './batchnorm.js';
 import { Conv2d } from './conv.js';
-import { Module } from './module.js';
+import { Module, plain } from './module.js';
 
-/**
- * Whether `m` is exactly an instance of `cls` running the class's own forward: subclasses may
- * compute something else, and an instance whose forward was replaced (a hook, a shape trace such
- * as countMacs) must see its calls, so neither is fused with its neighbour.
- */
-function plain<M extends Module>(m: Module | undefined, cls: new (...args: never[]) => M): m is M {
-  return m instanceof cls && m.constructor === cls && !Object.hasOwn(m, 'forward');
-}
 
 /** A plain BatchNorm2d directly followed by a plain ReLU: Sequential runs them as one op (BatchNorm2d.forwardReLU). */
 function isBatchNormReLU(a: Module, b: Module | undefined): a is BatchNorm2d {

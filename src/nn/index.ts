@@ -1,5 +1,5 @@
 // `import { nn } from 'dnas'`: modules with PyTorch's names and semantics.
-export { Module, type ModuleTarget } from './module.js';
+export { Module, plain, type ModuleTarget } from './module.js';
 export { Conv2d, type Conv2dOptions } from './conv.js';
 export { Linear, Identity } from './linear.js';
 export { BatchNorm2d, type BatchNormOptions } from './batchnorm.js';

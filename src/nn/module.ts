@@ -274,3 +274,12 @@ function fieldName(m: Module, name: string): string {
   const camel = name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
   return camel in m ? camel : name;
 }
+
+/**
+ * Whether `m` is exactly an instance of `cls` running the class's own forward: subclasses may
+ * compute something else, and an instance whose forward was replaced (a hook, a shape trace such
+ * as countMacs) must see its calls, so neither is fused with its neighbours.
+ */
+export function plain<M extends Module>(m: Module | undefined, cls: new (...args: never[]) => M): m is M {
+  return m instanceof cls && m.constructor === cls && !Object.hasOwn(m, 'forward');
+}

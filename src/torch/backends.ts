@@ -33,6 +33,12 @@ export const backends = {
    */
   channelsLastCat: process.env.DNAS_CHANNELS_LAST_CAT !== '0',
   /**
+   * 1×1 ReLUConvBNs reading the same tensor (the preprocessing of consecutive DARTS cells) run as one
+   * convolution split for their batch norms (runReLUConvBNsTogether): the same values up to float
+   * summation order in the input gradient. `DNAS_JOIN_SIBLING_CONVS=0` runs them apart.
+   */
+  joinSiblingConvs: process.env.DNAS_JOIN_SIBLING_CONVS !== '0',
+  /**
    * torch.perSampleQuotientSum (a trained cell's node with drop path: nn.dropPathSum) runs as one
    * kernel: one pass forward and one backward instead of two divisions and an addition, the same
    * values and gradients. `DNAS_FUSE_DROP_PATH_SUM=0` composes it from tensor ops.

@@ -21,6 +21,17 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   return call('cat', () => native.cat(tensors.map((t) => handleOf(t)), dim, backends.channelsLastCat));
 }
 /**
+ * x split along the channels (dim 1) into pieces of the given widths, each a contiguous copy in x's
+ * memory format: `x.split(widths, 1)` with `.contiguous()` on every piece. Channels-last 4-D CPU
+ * tensors take one pass that copies pixel rows, and a backward that joins the pieces' gradients in
+ * one pass (where views of x would each give back a zero-filled x-sized gradient, summed after).
+ */
+export function splitChannels(x: Tensor, widths: readonly number[]): Tensor[] {
+  assertTensor('splitChannels', x, 'input');
+  return callRaw('splitChannels', () => native.splitChannels(handleOf(x), [...widths])).map((h) => new Tensor(h));
+}
+
+/**
  * a / da + b / db, with da and db one divisor per sample (shape N×1×…, broadcast over the rest) or
  * null for none: a drop-path node of a trained cell (nn.dropPathSum). On CPU float32/float64 with a
  * and b of one shape and layout it runs in one pass forward and one backward

@@ -73,6 +73,7 @@ export interface NativeAddon {
   expand(x: H, shape: number[]): H;
   repeat(x: H, repeats: number[]): H;
   cat(xs: H[], dim: N, rowCopy: boolean): H;
+  splitChannels(x: H, widths: N[]): H[];
   dropPathSum(a: H, da: H | null, b: H, db: H | null): H | null;
   stack(xs: H[], dim: N): H;
   weightedSum(xs: H[], w: H): H;

@@ -121,6 +121,48 @@ describe('DARTS evaluation networks', () => {
     assert.equal(relus, 2 + 3 + (torch.backends.fuseBatchNormReLU ? 0 : 5));
   });
 
+  test('preprocessingConvsReadingOneTensorRunAsOneWithTheValuesAndGradientsOfTheirOwn', () => {
+    // 8 cells, reductions at 2 and 5: the stem feeds cell 0's two preprocessings and cell 1's first
+    // (one joined convolution); cell i's output feeds cell i+1's preprocess1 and cell i+2's
+    // preprocess0, joined for i = 0, 2, 3, 5 (after a reduction cell the next preprocess0 is a
+    // FactorizedReduce, and the last cell's output feeds only the classifier).
+    const build = () => {
+      torch.manualSeed(7);
+      const net = new NetworkCIFAR({ genotype: genotype('DARTS_V2'), numClasses: 10, initChannels: 4, layers: 8, auxiliary: true });
+      net.to({ dtype: 'float64', memoryFormat: 'channelsLast' });
+      net.train();
+      return net;
+    };
+    const x = torch.randn([2, 3, 32, 32], { dtype: 'float64' }).contiguous('channelsLast');
+    const run = (together: boolean) => {
+      const net = build();
+      torch.backends.joinSiblingConvs = together;
+      const trace = together ? join(mkdtempSync(join(tmpdir(), 'dnas-join-')), 'net.trace') : null;
+      try {
+        if (trace) torch.profiler.start(trace);
+        const { logits, auxLogits } = net.forwardTrain(x);
+        logits.mul(logits).sum().add(auxLogits!.sum()).backward();
+        if (trace) torch.profiler.stop();
+      } finally {
+        torch.backends.joinSiblingConvs = true;
+      }
+      const splits = trace ? (JSON.parse(readFileSync(trace, 'utf8')) as { name: string; ph: string }[]).filter((e) => e.ph === 'X' && e.name === 'dnas::split_channels_last').length : 0;
+      const values = (t: torch.Tensor) => Array.from(t.contiguous().toArray() as Float64Array);
+      return { splits, grads: net.parameters().map((p) => values(p.grad!)), buffers: net.buffers().filter((b) => b.dtype === 'float64').map(values) };
+    };
+    const joined = run(true);
+    const apart = run(false);
+    assert.equal(joined.splits, 5);
+    // Batch norm sees the same values, so its running statistics agree to float64 rounding; the
+    // gradients differ only where a joined input gradient sums over both convolutions at once.
+    const close = (a: number[], b: number[], what: string) => {
+      const scale = b.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-300);
+      a.forEach((v, j) => assert.ok(Math.abs(v - b[j]!) <= 1e-12 * scale, `${what} ${j}: ${v} vs ${b[j]}`));
+    };
+    joined.grads.forEach((g, i) => close(g, apart.grads[i]!, `parameter ${i} gradient`));
+    joined.buffers.forEach((b, i) => close(b, apart.buffers[i]!, `buffer ${i}`));
+  });
+
   test('conv7x1x1x7SplitsItsStrideOverItsTwoConvs', () => {
     const op = createDartsEvalOp('conv_7x1_1x7', 4, 2);
     // Two 7-tap convs of 4×4 channels and an affine BN, as in the reference op table.

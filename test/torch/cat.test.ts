@@ -99,3 +99,63 @@ describe('torch.cat of channels-last tensors along the channels', () => {
     assert.throws(() => torch.cat([x, cl(torch.randn([2, 5, 3, 4]))], 1), /^Error: cat: /);
   });
 });
+
+describe('torch.splitChannels', () => {
+  test('piecesAndGradientsAreThoseOfSplitThenContiguousBitForBit', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      torch.manualSeed(5);
+      const x0 = torch.randn([2, 9, 3, 4], { dtype });
+      const widths = [2, 4, 3];
+      const gOuts = widths.map((c) => torch.randn([2, c, 3, 4], { dtype }));
+      const run = (layout: (t: Tensor) => Tensor, split: (x: Tensor) => Tensor[]) => {
+        const x = layout(x0).detach().requiresGrad_(true);
+        const pieces = split(x);
+        const [g] = torch.autograd.grad(pieces, [x], { gradOutputs: gOuts.map(layout) }) as Tensor[];
+        return { pieces, g: g! };
+      };
+      const ours = run(cl, (x) => torch.splitChannels(x, widths));
+      const composed = run(cl, (x) => x.split(widths, 1).map((p) => p.contiguous('channelsLast')));
+      assert.deepEqual(ours.pieces.map((p) => p.shape), [[2, 2, 3, 4], [2, 4, 3, 4], [2, 3, 3, 4]]);
+      ours.pieces.forEach((p, i) => {
+        assert.equal(p.isContiguous('channelsLast'), true);
+        assert.deepEqual(bits(p), bits(composed.pieces[i]!), `${dtype} piece ${i}`);
+      });
+      assert.equal(ours.g.isContiguous('channelsLast'), true);
+      assert.deepEqual(bits(ours.g), bits(composed.g), `${dtype} gradient`);
+      // Contiguous (NCHW) input: libtorch's split, the same values in the input's own layout.
+      const nchw = run((t) => t, (x) => torch.splitChannels(x, widths));
+      nchw.pieces.forEach((p, i) => assert.deepEqual(bits(p), bits(composed.pieces[i]!)));
+      assert.deepEqual(bits(nchw.g), bits(composed.g));
+    }
+  });
+
+  test('aPieceWithoutGradientCountsAsZeros', () => {
+    const x = cl(torch.randn([2, 5, 2, 2])).requiresGrad_(true);
+    const [a, b] = torch.splitChannels(x, [2, 3]) as [Tensor, Tensor];
+    assert.equal(a.requiresGrad && b.requiresGrad, true);
+    // Only the second piece reaches the loss: the first two channels get exact zeros.
+    const [g] = torch.autograd.grad([b.mul(3).sum()], [x]) as Tensor[];
+    const v = bits(g!.permute([0, 2, 3, 1]));
+    v.forEach((value, i) => assert.equal(value, i % 5 < 2 ? 0 : 3, `element ${i}`));
+  });
+
+  test('secondDerivativesMatchSplitThenContiguous', () => {
+    torch.manualSeed(6);
+    const x0 = torch.randn([2, 5, 2, 3], { dtype: 'float64' });
+    const second = (split: (x: Tensor) => Tensor[]) => {
+      const x = cl(x0).detach().requiresGrad_(true);
+      const [a, b] = split(x) as [Tensor, Tensor];
+      const [g] = torch.autograd.grad([a.mul(a).sum().add(b.mul(b).mul(b).sum())], [x], { createGraph: true }) as Tensor[];
+      return torch.autograd.grad([g!.mul(g!).sum()], [x]) as Tensor[];
+    };
+    const ours = second((x) => torch.splitChannels(x, [2, 3]));
+    const composed = second((x) => x.split([2, 3], 1).map((p) => p.contiguous('channelsLast')));
+    assert.deepEqual(bits(ours[0]!), bits(composed[0]!));
+  });
+
+  test('widthsThatDoNotCoverTheChannelsAreAOneLineError', () => {
+    const x = cl(torch.randn([1, 4, 2, 2]));
+    assert.throws(() => torch.splitChannels(x, [1, 2]), /^Error: splitChannels: widths add up to 3 but the input has 4 channels$/);
+    assert.throws(() => torch.splitChannels(x, [4, 0]), /^Error: splitChannels: widths must be positive, got 0$/);
+  });
+});
