@@ -32,10 +32,21 @@ export interface GenotypeNetwork extends nn.Module {
  */
 function runSharingReLU(op: nn.Module, state: Tensor, relus: Map<Tensor, Tensor>): Tensor {
   const layers = layersAfterLeadingReLU(op);
-  if (!layers) return op.forward(state);
+  return layers ? layers.forwardFrom(sharedReLU(state, relus), 1) : op.forward(state);
+}
+
+function sharedReLU(state: Tensor, relus: Map<Tensor, Tensor>): Tensor {
   let relu = relus.get(state);
   if (!relu) relus.set(state, (relu = state.relu()));
-  return layers.forwardFrom(relu, 1);
+  return relu;
+}
+
+/** An op whose layers start with a ReLU and end with a plain batch norm: its layers and that batch norm. */
+function endingBatchNorm(op: nn.Module): { layers: nn.Sequential; bn: nn.BatchNorm2d } | null {
+  const layers = layersAfterLeadingReLU(op);
+  if (!layers || layers.length < 3) return null;
+  const last = layers.at(layers.length - 1);
+  return nn.plain(last, nn.BatchNorm2d) ? { layers, bn: last } : null;
 }
 
 export class DartsEvalCell extends nn.Module implements OnnxExportable {
@@ -76,6 +87,11 @@ export class DartsEvalCell extends nn.Module implements OnnxExportable {
     const states = [preprocess(this.preprocess0, s0), preprocess(this.preprocess1, s1)];
     const drop = this.training && dropProb > 0;
     for (let i = 0; i < this.indices.length / 2; i++) {
+      const folded = drop && torch.backends.foldDropPathIntoBatchNorm ? this.foldedNode(2 * i, states, nodeReLUs, dropProb) : null;
+      if (folded) {
+        states.push(folded);
+        continue;
+      }
       const outs = [2 * i, 2 * i + 1].map((k) => {
         const op = this.ops.at(k);
         return { op, out: runSharingReLU(op, states[this.indices[k]!]!, nodeReLUs) };
@@ -89,6 +105,37 @@ export class DartsEvalCell extends nn.Module implements OnnxExportable {
     for (const s of [...states, ...nodeReLUs.values()]) s.dispose();
     if (!inputReLUs) for (const r of inputs.values()) r.dispose();
     return out;
+  }
+
+  /**
+   * The node of ops k and k+1 with drop path, folded into the batch norms that end them
+   * (BatchNorm2d.forwardNode: BN(x)/d + the other term, bit for bit nn.dropPathSum's node), or null
+   * unless both ops end in one, or one does and the other is an identity.
+   */
+  private foldedNode(k: number, states: Tensor[], relus: Map<Tensor, Tensor>, p: number): Tensor | null {
+    const pair = [k, k + 1];
+    const ends = pair.map((e) => endingBatchNorm(this.ops.at(e)));
+    const identity = pair.map((e) => this.ops.at(e) instanceof nn.Identity);
+    if (!ends.some((e) => e) || !ends.every((e, j) => e || identity[j])) return null;
+    const inputs = pair.map((e) => states[this.indices[e]!]!);
+    // Both ops run up to their batch norm before a mask is drawn, as the reference runs both ops
+    // before drop path draws (a's mask first), so the RNG order matches it.
+    const before = ends.map((e, j) => (e ? e.layers.forwardFrom(sharedReLU(inputs[j]!, relus), 1, e.layers.length - 1) : inputs[j]!));
+    const divisors = identity.map((id, j) => (id ? null : nn.dropPathDivisors(inputs[j]!, p)));
+    const [a, b] = ends as [(typeof ends)[0], (typeof ends)[0]];
+    let node: Tensor;
+    if (a && b) {
+      const first = a.bn.forwardNode(before[0]!, divisors[0]!, null);
+      node = b.bn.forwardNode(before[1]!, divisors[1]!, first);
+      first.dispose();
+    } else if (b) {
+      node = b.bn.forwardNode(before[1]!, divisors[1]!, before[0]!);
+    } else {
+      node = a!.bn.forwardNode(before[0]!, divisors[0]!, before[1]!);
+    }
+    const kept = new Set([...states, ...relus.values()]);
+    for (const t of [...before, ...divisors]) if (t && !kept.has(t)) t.dispose();
+    return node;
   }
 
   /** The eval-mode forward as ONNX nodes: drop path is the identity there. */

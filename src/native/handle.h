@@ -87,11 +87,13 @@ void registerSeparableOps(Napi::Env env, Napi::Object exports);
 void registerCatOps(Napi::Env env, Napi::Object exports);
 void registerDropPathSumOps(Napi::Env env, Napi::Object exports);
 
-// Batch normalisation, optionally followed by a ReLU in the same pass: our CPU kernels in training
-// mode (ops_batchnorm.cc), libtorch's otherwise.
+// Batch normalisation, optionally followed by a ReLU in the same pass, or ending a drop-path node
+// (out = BN(x) / divisor[n] + addend): our CPU kernels in training mode (ops_batchnorm.cc),
+// libtorch's otherwise.
 at::Tensor batchNormForward(const at::Tensor& x, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias,
                             const c10::optional<at::Tensor>& runningMean, const c10::optional<at::Tensor>& runningVar, bool training,
-                            double momentum, double eps, bool withReLU);
+                            double momentum, double eps, bool withReLU, const c10::optional<at::Tensor>& divisor = c10::nullopt,
+                            const c10::optional<at::Tensor>& addend = c10::nullopt);
 
 // Whether forwards record graphs whose create_graph backward must be exact (see
 // torch.autograd.forSecondOrder): ops that keep less for a first-order backward keep more then.

@@ -69,7 +69,7 @@ __attribute__((target_clones("avx2", "default"))) static void sumsRowsChannelsLa
                                                                                     const T* __restrict kp, const T* __restrict q,
                                                                                     const T* __restrict kq, double* __restrict s1,
                                                                                     double* __restrict s2, int64_t rowBegin, int64_t rowEnd,
-                                                                                    int64_t C) {
+                                                                                    int64_t C, const T* __restrict pdiv, int64_t rowsPerSample) {
   for (int64_t c0 = 0; c0 < C; c0 += kMaxBlockChannels) {
     const int64_t cn = std::min(C - c0, kMaxBlockChannels);
     T b1[kMaxBlockChannels], b2[kMaxBlockChannels];  // float blocks for float, double for double
@@ -83,6 +83,13 @@ __attribute__((target_clones("avx2", "default"))) static void sumsRowsChannelsLa
           const T* __restrict mr = m + r * C + c0;
           for (int64_t c = 0; c < cn; c++) {
             const T a = reluGradient(pr[c], mr[c]) - kp[c0 + c];
+            b1[c] += a;
+            b2[c] += a * (qr[c] - kq[c0 + c]);
+          }
+        } else if (pdiv) {
+          const T dv = pdiv[r / rowsPerSample];
+          for (int64_t c = 0; c < cn; c++) {
+            const T a = pr[c] / dv - kp[c0 + c];
             b1[c] += a;
             b2[c] += a * (qr[c] - kq[c0 + c]);
           }
@@ -137,9 +144,11 @@ __attribute__((target_clones("avx2", "default"))) static void sumsPlane(const T*
   }
 }
 
+// pdiv (channels-last only): p counts as p / pdiv[n] in sample n (a drop-path node's gradient, see NodeTerms).
 template <typename T>
 void channelSums(const Layout& L, const T* p, const T* m, const std::vector<double>& kpD, const T* q, const std::vector<double>& kqD, double* s1,
-                 double* s2) {
+                 double* s2, const T* pdiv = nullptr) {
+  TORCH_CHECK(!pdiv || L.channelsLast, "batchNorm: a per-sample divisor needs a channels-last input");
   const int64_t C = L.C;
   const std::vector<T> kpV(kpD.begin(), kpD.end()), kqV(kqD.begin(), kqD.end());
   const T* kp = kpV.data();
@@ -153,7 +162,7 @@ void channelSums(const Layout& L, const T* p, const T* m, const std::vector<doub
     at::parallel_for(0, K, 1, [&](int64_t kBegin, int64_t kEnd) {
       for (int64_t k = kBegin; k < kEnd; k++) {
         const int64_t r0 = rows * k / K, r1 = rows * (k + 1) / K;
-        sumsRowsChannelsLast<T>(p, m, kp, q, kq, &partial[(2 * k) * C], &partial[(2 * k + 1) * C], r0, r1, C);
+        sumsRowsChannelsLast<T>(p, m, kp, q, kq, &partial[(2 * k) * C], &partial[(2 * k + 1) * C], r0, r1, C, pdiv, L.S);
       }
     });
     for (int64_t k = 0; k < K; k++) {
@@ -186,11 +195,15 @@ template <typename T>
 __attribute__((target_clones("avx2", "default"))) static void affineRows(const T* __restrict p, const T* __restrict m, const T* __restrict q,
                                                                           T* __restrict out, const T* __restrict a, const T* __restrict b,
                                                                           const T* __restrict d, bool withReLU, int64_t rowBegin, int64_t rowEnd,
-                                                                          int64_t C) {
+                                                                          int64_t C, const T* __restrict pdiv, int64_t rowsPerSample) {
   for (int64_t r = rowBegin; r < rowEnd; r++) {
     const T* __restrict pr = p + r * C;
     T* __restrict o = out + r * C;
-    if (m) {
+    if (pdiv && q) {
+      const T* __restrict qr = q + r * C;
+      const T dv = pdiv[r / rowsPerSample];
+      for (int64_t c = 0; c < C; c++) o[c] = a[c] * (pr[c] / dv) + b[c] * qr[c] + d[c];
+    } else if (m) {
       const T* __restrict mr = m + r * C;
       const T* __restrict qr = q + r * C;
       for (int64_t c = 0; c < C; c++) o[c] = a[c] * reluGradient(pr[c], mr[c]) + b[c] * qr[c] + d[c];
@@ -222,13 +235,14 @@ __attribute__((target_clones("avx2", "default"))) static void affinePlane(const 
 // The masked form needs q (the backward always passes one).
 template <typename T>
 void channelAffine(const Layout& L, const T* p, const T* m, const T* q, T* out, const std::vector<T>& a, const std::vector<T>& b,
-                   const std::vector<T>& d, bool withReLU = false) {
+                   const std::vector<T>& d, bool withReLU = false, const T* pdiv = nullptr) {
+  TORCH_CHECK(!pdiv || (L.channelsLast && q && !m), "batchNorm: a per-sample divisor needs a channels-last input");
   const int64_t C = L.C;
   if (L.channelsLast) {
     const int64_t rows = L.N * L.S;
     const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(C, 1));
     at::parallel_for(0, rows, grain,
-                     [&](int64_t r0, int64_t r1) { affineRows<T>(p, m, q, out, a.data(), b.data(), d.data(), withReLU, r0, r1, C); });
+                     [&](int64_t r0, int64_t r1) { affineRows<T>(p, m, q, out, a.data(), b.data(), d.data(), withReLU, r0, r1, C, pdiv, L.S); });
   } else {
     const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(L.S, 1));
     at::parallel_for(0, L.N * C, grain, [&](int64_t i0, int64_t i1) {
@@ -238,6 +252,46 @@ void channelAffine(const Layout& L, const T* p, const T* m, const T* q, T* out, 
         affinePlane<T>(p + o, m ? m + o : nullptr, q ? q + o : nullptr, out + o, a[c], b[c], d[c], withReLU, L.S);
       }
     });
+  }
+}
+
+// A trained DARTS cell's node with drop path, folded into the batch norm ending one of its ops:
+// out = BN(x) / divisor[n] + addend, where divisor holds the op's per-sample drop-path divisor
+// (nn.dropPath) and addend is the node's other term (an identity op's input, or the other op's
+// output already divided by its own divisor). Each term is rounded as nn.dropPathSum rounds it, so
+// the result is the unfolded node's bit for bit, without writing BN(x) out and reading it back; the
+// backward divides the incoming gradient where it reads it instead of in a pass of its own.
+struct NodeTerms {
+  at::Tensor divisor, addend;  // each may be empty (absent)
+};
+
+template <typename T>
+__attribute__((target_clones("avx2", "default"))) static void nodeRows(const T* __restrict x, T* __restrict out, const T* __restrict a,
+                                                                        const T* __restrict d, const T* __restrict div,
+                                                                        const T* __restrict addend, int64_t rowBegin, int64_t rowEnd, int64_t C,
+                                                                        int64_t rowsPerSample) {
+  for (int64_t r = rowBegin; r < rowEnd; r++) {
+    const T* __restrict xr = x + r * C;
+    T* __restrict o = out + r * C;
+    const T dv = div ? div[r / rowsPerSample] : T(1);
+    if (div && addend) {
+      const T* __restrict ar = addend + r * C;
+      for (int64_t c = 0; c < C; c++) {
+        const T y = a[c] * xr[c] + d[c];
+        o[c] = ar[c] + y / dv;
+      }
+    } else if (div) {
+      for (int64_t c = 0; c < C; c++) {
+        const T y = a[c] * xr[c] + d[c];
+        o[c] = y / dv;
+      }
+    } else {
+      const T* __restrict ar = addend + r * C;
+      for (int64_t c = 0; c < C; c++) {
+        const T y = a[c] * xr[c] + d[c];
+        o[c] = ar[c] + y;
+      }
+    }
   }
 }
 
@@ -279,7 +333,7 @@ struct RunningStats {
 };
 
 TrainingForward trainingForward(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias, RunningStats running,
-                                double momentum, double eps, bool withReLU) {
+                                double momentum, double eps, bool withReLU, const NodeTerms& node = {}) {
   const Layout L = *supportedLayout(input);
   const at::Tensor x = inLayout(input, L);
   const int64_t C = L.C;
@@ -302,7 +356,16 @@ TrainingForward trainingForward(const at::Tensor& input, const at::Tensor& weigh
       scale[c] = static_cast<scalar_t>(w[c] * invstd[c]);
       offset[c] = static_cast<scalar_t>(b[c] - mean[c] * w[c] * invstd[c]);
     }
-    channelAffine<scalar_t>(L, xp, nullptr, nullptr, out.data_ptr<scalar_t>(), scale, zero, offset, withReLU);
+    if (present(node.divisor) || present(node.addend)) {
+      const scalar_t* div = present(node.divisor) ? node.divisor.data_ptr<scalar_t>() : nullptr;
+      const scalar_t* addend = present(node.addend) ? node.addend.data_ptr<scalar_t>() : nullptr;
+      scalar_t* o = out.data_ptr<scalar_t>();
+      const int64_t rows = L.N * L.S;
+      at::parallel_for(0, rows, std::max<int64_t>(1, 32768 / C),
+                       [&](int64_t r0, int64_t r1) { nodeRows<scalar_t>(xp, o, scale.data(), offset.data(), div, addend, r0, r1, C, L.S); });
+    } else {
+      channelAffine<scalar_t>(L, xp, nullptr, nullptr, out.data_ptr<scalar_t>(), scale, zero, offset, withReLU);
+    }
   });
   const auto doubles = at::TensorOptions().dtype(at::kDouble);
   if (running.mean.defined()) running.mean.mul_(1 - momentum).add_(at::tensor(mean, doubles).to(running.mean.scalar_type()), momentum);
@@ -326,13 +389,16 @@ enum class Saved { Input, NormalizedOutput };
 class BatchNormTraining : public torch::autograd::Function<BatchNormTraining> {
  public:
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias,
-                            RunningStats running, double momentum, double eps, bool withReLU) {
-    TrainingForward r = trainingForward(input, weight, bias, running, momentum, eps, withReLU);
-    const bool keepOutput = !withReLU && !present(weight) && !present(bias) && !secondOrderForwardEnabled();
+                            RunningStats running, double momentum, double eps, bool withReLU, const at::Tensor& divisor,
+                            const at::Tensor& addend) {
+    const bool node = present(divisor) || present(addend);
+    TrainingForward r = trainingForward(input, weight, bias, running, momentum, eps, withReLU, {divisor, addend});
+    // The output of a node is not x̂, so a node keeps the input.
+    const bool keepOutput = !withReLU && !node && !present(weight) && !present(bias) && !secondOrderForwardEnabled();
     if (keepOutput) {
-      ctx->save_for_backward({r.out, weight, at::Tensor()});
+      ctx->save_for_backward({r.out, weight, at::Tensor(), divisor});
     } else {
-      ctx->save_for_backward({r.x, weight, withReLU ? r.out : at::Tensor()});
+      ctx->save_for_backward({r.x, weight, withReLU ? r.out : at::Tensor(), divisor});
     }
     ctx->saved_data["saved"] = static_cast<int64_t>(keepOutput ? Saved::NormalizedOutput : Saved::Input);
     ctx->saved_data["mean"] = r.mean;  // doubles, one per channel
@@ -346,12 +412,16 @@ class BatchNormTraining : public torch::autograd::Function<BatchNormTraining> {
     const at::Tensor& kept = saved[0];  // the input, or the normalised output (see Saved)
     const at::Tensor& weight = saved[1];
     const at::Tensor& reluOut = saved[2];
+    const at::Tensor& divisor = saved[3];  // a node's per-sample divisor, or empty
     const bool fromOutput = static_cast<Saved>(ctx->saved_data["saved"].toInt()) == Saved::NormalizedOutput;
     const std::vector<double> mean = ctx->saved_data["mean"].toDoubleVector();
     const std::vector<double> invstd = ctx->saved_data["invstd"].toDoubleVector();
     const bool wantInput = ctx->needs_input_grad(0), wantWeight = ctx->needs_input_grad(1), wantBias = ctx->needs_input_grad(2);
-    variable_list grads(7);  // one per forward argument
+    variable_list grads(9);  // one per forward argument
     if (!gradOutputs[0].defined()) return grads;
+    // A node's addend reaches the output unchanged: its gradient is the output's. (needs_input_grad
+    // counts tensor arguments only: input, weight, bias, divisor, addend; grads has one per argument.)
+    if (ctx->needs_input_grad(4)) grads[8] = gradOutputs[0];
     const Layout L = *supportedLayout(kept);
     const at::Tensor g = inLayout(gradOutputs[0], L);
     const int64_t C = L.C;
@@ -363,7 +433,8 @@ class BatchNormTraining : public torch::autograd::Function<BatchNormTraining> {
                   "batch norm without affine parameters kept its output, not its input, for backward, and a create_graph gradient needs "
                   "the input: run the forward inside torch.autograd.forSecondOrder(() => ...)");
       // libtorch's backward (its derivative is batchnorm_double_backward), after the ReLU's.
-      const at::Tensor gIn = reluOut.defined() ? at::threshold_backward(g, reluOut, 0) : g;
+      at::Tensor gIn = reluOut.defined() ? at::threshold_backward(g, reluOut, 0) : g;
+      if (present(divisor)) gIn = gIn.div(divisor.view({-1, 1, 1, 1}));
       const c10::optional<at::Tensor> w = present(weight) ? c10::optional<at::Tensor>(weight) : c10::nullopt;
       const auto asInput = at::TensorOptions().dtype(at::kDouble);
       auto r = at::native_batch_norm_backward(gIn, kept, w, {}, {}, at::tensor(mean, asInput).to(kept.scalar_type()),
@@ -384,8 +455,9 @@ class BatchNormTraining : public torch::autograd::Function<BatchNormTraining> {
       const scalar_t* xp = kept.data_ptr<scalar_t>();
       const scalar_t* gp = g.data_ptr<scalar_t>();
       const scalar_t* mp = reluOut.defined() ? inLayout(reluOut, L).data_ptr<scalar_t>() : nullptr;
+      const scalar_t* div = present(divisor) ? divisor.data_ptr<scalar_t>() : nullptr;  // dy = g / div[n]
       // Σ dy and Σ dy·(x − mean) per channel (Σ dy·x̂ from the output).
-      channelSums<scalar_t>(L, gp, mp, zeros, xp, centre, sumG.data(), sumGX.data());
+      channelSums<scalar_t>(L, gp, mp, zeros, xp, centre, sumG.data(), sumGX.data(), div);
       if (wantInput) {
         // dx = w·σ⁻¹·(dy − Σdy/M − x̂·Σ(dy·x̂)/M), with x̂ = (x − mean)·σ⁻¹, as a·dy + b·x + d
         // (from the output: w = 1, b·x̂ + d with Σ(dy·x̂) taken directly).
@@ -398,7 +470,7 @@ class BatchNormTraining : public torch::autograd::Function<BatchNormTraining> {
           d[c] = static_cast<scalar_t>(-ac * sumG[c] / M - bc * centre[c]);
         }
         at::Tensor dx = at::empty_like(kept);
-        channelAffine<scalar_t>(L, gp, mp, xp, dx.data_ptr<scalar_t>(), a, b, d);
+        channelAffine<scalar_t>(L, gp, mp, xp, dx.data_ptr<scalar_t>(), a, b, d, false, div);
         grads[0] = dx;
       }
     });
@@ -439,8 +511,23 @@ bool libtorchBatchNormForced() {
 
 at::Tensor batchNormForward(const at::Tensor& x, const c10::optional<at::Tensor>& weight, const c10::optional<at::Tensor>& bias,
                             const c10::optional<at::Tensor>& runningMean, const c10::optional<at::Tensor>& runningVar, bool training,
-                            double momentum, double eps, bool withReLU) {
-  if (training && !libtorchBatchNormForced() && supportedLayout(x)) {
+                            double momentum, double eps, bool withReLU, const c10::optional<at::Tensor>& divisor,
+                            const c10::optional<at::Tensor>& addend) {
+  const bool node = (divisor && divisor->defined()) || (addend && addend->defined());
+  if (node) {
+    TORCH_CHECK(!withReLU, "batchNorm: a drop-path node (divisor, addend) cannot also take a ReLU");
+    TORCH_CHECK(!divisor || !divisor->defined() || (divisor->numel() == x.size(0) && !divisor->requires_grad()), "batchNorm: the divisor needs one value per sample (",
+                x.size(0), ") and no gradient, got ", divisor ? divisor->numel() : 0, " values");
+    TORCH_CHECK(!addend || !addend->defined() || addend->sizes() == x.sizes(), "batchNorm: the addend's shape ", addend ? addend->sizes() : at::IntArrayRef{},
+                " differs from the input's ", x.sizes());
+  }
+  const auto layout = supportedLayout(x);
+  // The node's kernel runs along channels-last rows, with its terms in the input's dtype and layout.
+  const bool nodeKernel = !node || (layout && layout->channelsLast &&
+                                    (!divisor || !divisor->defined() || (divisor->device().is_cpu() && divisor->scalar_type() == x.scalar_type())) &&
+                                    (!addend || !addend->defined() ||
+                                     (addend->device().is_cpu() && addend->scalar_type() == x.scalar_type() && addend->is_contiguous(at::MemoryFormat::ChannelsLast))));
+  if (training && !libtorchBatchNormForced() && layout && nodeKernel) {
     RECORD_FUNCTION("dnas::batch_norm", std::vector<c10::IValue>({x}));  // our kernel is not an aten op: name it in profiles
     TORCH_CHECK(!weight || !weight->defined() || weight->numel() == x.size(1), "batchNorm: weight has ", weight->numel(),
                 " values but the input has ", x.size(1), " channels");
@@ -448,10 +535,23 @@ at::Tensor batchNormForward(const at::Tensor& x, const c10::optional<at::Tensor>
                 x.size(1), " channels");
     const at::Tensor none = at::empty({0}, x.options());
     const at::Tensor w = weight && weight->defined() ? *weight : none, b = bias && bias->defined() ? *bias : none;
-    const bool recordGraph = at::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad() || b.requires_grad());
+    const at::Tensor div = divisor && divisor->defined() ? divisor->reshape({-1}).contiguous() : none;
+    const at::Tensor add = addend && addend->defined() ? *addend : none;
+    const bool recordGraph = at::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad() || b.requires_grad() || add.requires_grad());
     const RunningStats running{runningMean.value_or(at::Tensor()), runningVar.value_or(at::Tensor())};
-    if (!recordGraph) return trainingForward(x, w, b, running, momentum, eps, withReLU).out;
-    return BatchNormTraining::apply(x, w, b, running, momentum, eps, withReLU);
+    if (!recordGraph) return trainingForward(x, w, b, running, momentum, eps, withReLU, {div, add}).out;
+    return BatchNormTraining::apply(x, w, b, running, momentum, eps, withReLU, div, add);
+  }
+  if (node) {
+    // A node composed from tensor ops, as nn.dropPathSum composes it, after the batch norm that
+    // would run without the node's terms (our kernel where it applies).
+    at::Tensor out = batchNormForward(x, weight, bias, runningMean, runningVar, training, momentum, eps, false);
+    if (divisor && divisor->defined()) {
+      std::vector<int64_t> perSample(static_cast<size_t>(x.dim()), 1);  // N×1×…×1, broadcast over each sample
+      perSample[0] = x.size(0);
+      out = out.div(divisor->reshape(perSample));
+    }
+    return addend && addend->defined() ? addend->add(out) : out;
   }
   const at::Tensor out = at::batch_norm(x, weight, bias, runningMean, runningVar, training, momentum, eps, true);
   return withReLU ? at::relu(out) : out;

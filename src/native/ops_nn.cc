@@ -41,13 +41,13 @@ DNAS_FN(adaptiveAvgPool2d) {
   return guarded(info, [&]() -> Napi::Value { return wrap(info.Env(), at::adaptive_avg_pool2d(tensorArg(info, 0), intListArg(info, 1))); });
 }
 
-// batchNorm(x, weight|null, bias|null, runningMean|null, runningVar|null, training, momentum, eps, relu);
+// batchNorm(x, weight|null, bias|null, runningMean|null, runningVar|null, training, momentum, eps, relu, divisor|null, addend|null);
 // training mode on CPU runs our kernels (ops_batchnorm.cc).
 DNAS_FN(batchNorm) {
   return guarded(info, [&]() -> Napi::Value {
     return wrap(info.Env(), batchNormForward(tensorArg(info, 0), optionalTensorArg(info, 1), optionalTensorArg(info, 2), optionalTensorArg(info, 3),
                                              optionalTensorArg(info, 4), boolArg(info, 5), doubleArg(info, 6), doubleArg(info, 7),
-                                             boolArg(info, 8)));
+                                             boolArg(info, 8), optionalTensorArg(info, 9), optionalTensorArg(info, 10)));
   });
 }
 

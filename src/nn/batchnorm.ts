@@ -43,7 +43,16 @@ export class BatchNorm2d extends Module {
     return this.normalize(x, true);
   }
 
-  private normalize(x: Tensor, relu: boolean): Tensor {
+  /**
+   * this.forward(x) / divisor[n] + addend in one op (either may be null; divisor has one value per
+   * sample): a trained DARTS cell's drop-path node folded into the batch norm that ends one of its
+   * ops (see torch.batchNorm's divisor), bit for bit the unfolded node's.
+   */
+  forwardNode(x: Tensor, divisor: Tensor | null, addend: Tensor | null): Tensor {
+    return this.normalize(x, false, divisor, addend);
+  }
+
+  private normalize(x: Tensor, relu: boolean, divisor: Tensor | null = null, addend: Tensor | null = null): Tensor {
     if (x.ndim !== 4) throw new Error(`BatchNorm2d: expected a 4-D input (N×C×H×W), got shape [${x.shape.join(', ')}]`);
     const useBatchStats = this.training || this.runningMean === null;
     if (this.training && this.numBatchesTracked) torch.noGrad(() => this.numBatchesTracked!.add_(1));
@@ -57,6 +66,8 @@ export class BatchNorm2d extends Module {
       momentum: this.momentum,
       eps: this.eps,
       relu,
+      divisor,
+      addend,
     });
   }
 }

@@ -52,21 +52,24 @@ export class Sequential extends Module {
   forward(x: Tensor): Tensor {
     return this.forwardFrom(x, 0);
   }
-  /** The layers from index `start` on, for a caller that applied the first ones itself (a shared ReLU). */
-  forwardFrom(x: Tensor, start: number): Tensor {
+  /**
+   * The layers from index `start` up to (not including) `end`, for a caller that applies the first
+   * ones itself (a shared ReLU) or the last (a batch norm folded into a drop-path node).
+   */
+  forwardFrom(x: Tensor, start: number, end = this.items.length): Tensor {
     // Intermediate outputs are released as soon as the next layer has consumed them, as Python's
     // reference counting would: autograd keeps what backward needs, so waiting for the enclosing
     // tidy() would only raise the peak memory of a training step.
     let y = x;
-    for (let i = start; i < this.items.length; i++) {
+    for (let i = start; i < end; i++) {
       const layer = this.items[i]!;
-      const pointwise = this.items[i + 1];
+      const pointwise = i + 1 < end ? this.items[i + 1] : undefined;
       let next: Tensor;
       if (isSeparablePair(layer, pointwise)) {
         const depthwise = layer as Conv2d;
         next = torch.separableConv2d(y, depthwise.weight, pointwise.weight, { stride: depthwise.stride, padding: depthwise.padding, dilation: depthwise.dilation });
         i++;
-      } else if (isBatchNormReLU(layer, this.items[i + 1])) {
+      } else if (isBatchNormReLU(layer, pointwise)) {
         next = layer.forwardReLU(y);
         i++;
       } else {

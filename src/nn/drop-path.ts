@@ -33,6 +33,17 @@ export function dropPathSum(a: Tensor, dropA: boolean, b: Tensor, dropB: boolean
   });
 }
 
+/**
+ * The divisors dropPath(x, p) divides by, (1−p)/m with one Bernoulli(1−p) draw m per sample
+ * (N×1×1×1, +∞ for a dropped sample), drawn as dropPath draws them, for callers that fold the
+ * division into another op (a trained cell's batch norm, BatchNorm2d.forwardNode). `like` gives
+ * the batch size, dtype and device.
+ */
+export function dropPathDivisors(like: Tensor, p: number): Tensor {
+  checkProbability(p);
+  return torch.tidy(() => divisors(like, p));
+}
+
 function checkProbability(p: number): void {
   if (!(p >= 0 && p < 1)) throw new Error(`drop path probability must be in [0, 1), got ${p}`);
 }

@@ -9,4 +9,4 @@ export { Dropout } from './dropout.js';
 export { Flatten } from './flatten.js';
 export { Sequential, ModuleList } from './container.js';
 export * as init from './init.js';
-export { dropPath, dropPathSum } from './drop-path.js';
+export { dropPath, dropPathDivisors, dropPathSum } from './drop-path.js';

@@ -33,6 +33,13 @@ export const backends = {
    */
   channelsLastCat: process.env.DNAS_CHANNELS_LAST_CAT !== '0',
   /**
+   * A trained cell's node with drop path whose ops end in a batch norm (or one does and the other is
+   * an identity) folds the drop path and the sum into those batch norms (BatchNorm2d.forwardNode):
+   * bit for bit the node's values and gradients, without the ops' outputs written out and read back
+   * or the gradient divided in a pass of its own. `DNAS_FOLD_DROP_PATH=0` runs nn.dropPathSum.
+   */
+  foldDropPathIntoBatchNorm: process.env.DNAS_FOLD_DROP_PATH !== '0',
+  /**
    * 1×1 ReLUConvBNs reading the same tensor (the preprocessing of consecutive DARTS cells) run as one
    * convolution split for their batch norms (runReLUConvBNsTogether): the same values up to float
    * summation order in the input gradient. `DNAS_JOIN_SIBLING_CONVS=0` runs them apart.

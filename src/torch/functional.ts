@@ -150,13 +150,21 @@ export interface BatchNormOptions {
    * memory fewer each way in training mode on CPU (our kernels), batchNorm then relu elsewhere.
    */
   relu?: boolean;
+  /**
+   * One divisor per sample (N values, no gradient): the result is batchNorm(x) / divisor[n], a
+   * drop-path term (nn.dropPath's divisors). With `addend` (x's shape), `addend` is added after:
+   * a trained DARTS cell's node, bit for bit perSampleQuotientSum's, without the batch norm's output
+   * written out and read back (training mode on CPU, channels-last; composed elsewhere). Not with relu.
+   */
+  divisor?: Tensor | null;
+  addend?: Tensor | null;
 }
 /** Batch normalisation; in training mode the running statistics (if given) are updated in place. */
 export function batchNorm(x: Tensor, o: BatchNormOptions = {}): Tensor {
   const training = o.training ?? false;
   if (!training && (!o.runningMean || !o.runningVar)) throw new Error('batchNorm: evaluation mode needs runningMean and runningVar (or pass training: true)');
   return call('batchNorm', () =>
-    native.batchNorm(handleOf(x), optionalHandle(o.weight), optionalHandle(o.bias), optionalHandle(o.runningMean), optionalHandle(o.runningVar), training, o.momentum ?? 0.1, o.eps ?? 1e-5, o.relu ?? false),
+    native.batchNorm(handleOf(x), optionalHandle(o.weight), optionalHandle(o.bias), optionalHandle(o.runningMean), optionalHandle(o.runningVar), training, o.momentum ?? 0.1, o.eps ?? 1e-5, o.relu ?? false, optionalHandle(o.divisor), optionalHandle(o.addend)),
   );
 }
 

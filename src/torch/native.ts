@@ -112,7 +112,7 @@ export interface NativeAddon {
   maxPool2d(x: H, kernel: number[], stride: number[], padding: number[], dilation: number[], ceil: boolean): H;
   avgPool2d(x: H, kernel: number[], stride: number[], padding: number[], ceil: boolean, countIncludePad: boolean, divisor: Maybe<number>): H;
   adaptiveAvgPool2d(x: H, out: number[]): H;
-  batchNorm(x: H, w: Maybe<H>, b: Maybe<H>, rm: Maybe<H>, rv: Maybe<H>, training: boolean, momentum: N, eps: N, relu: boolean): H;
+  batchNorm(x: H, w: Maybe<H>, b: Maybe<H>, rm: Maybe<H>, rv: Maybe<H>, training: boolean, momentum: N, eps: N, relu: boolean, divisor: Maybe<H>, addend: Maybe<H>): H;
   dropout(x: H, p: N, train: boolean): H;
   crossEntropy(x: H, target: H, weight: Maybe<H>, reduction: N, ignoreIndex: N, labelSmoothing: N): H;
   nllLoss(x: H, target: H, weight: Maybe<H>, reduction: N, ignoreIndex: N): H;

@@ -163,6 +163,42 @@ describe('DARTS evaluation networks', () => {
     joined.buffers.forEach((b, i) => close(b, apart.buffers[i]!, `buffer ${i}`));
   });
 
+  test('dropPathFoldedIntoTheBatchNormsEndingANodesOpsGivesTheUnfoldedValuesAndGradientsBitForBit', () => {
+    // DARTS_V2, 8 cells: every node of the 6 normal cells has ops ending in a batch norm (separable
+    // and dilated convs) or an identity; the 2 reduction cells' nodes (max pools, skips) keep
+    // nn.dropPathSum, 4 each.
+    for (const dtype of ['float32', 'float64'] as const) {
+      torch.manualSeed(13);
+      const net = new NetworkCIFAR({ genotype: genotype('DARTS_V2'), numClasses: 10, initChannels: 4, layers: 8, auxiliary: true });
+      net.to({ dtype, memoryFormat: 'channelsLast' });
+      net.train();
+      net.dropPathProb = 0.3;
+      const x = torch.randn([6, 3, 32, 32], { dtype }).contiguous('channelsLast');
+      const run = (fold: boolean) => {
+        torch.backends.foldDropPathIntoBatchNorm = fold;
+        const trace = join(mkdtempSync(join(tmpdir(), 'dnas-fold-')), 'net.trace');
+        try {
+          torch.manualSeed(14); // the same drop-path masks both times
+          net.zeroGrad();
+          torch.profiler.start(trace);
+          const { logits, auxLogits } = net.forwardTrain(x);
+          logits.mul(logits).sum().add(auxLogits!.mul(auxLogits!).sum()).backward();
+          torch.profiler.stop();
+        } finally {
+          torch.backends.foldDropPathIntoBatchNorm = true;
+        }
+        const nodeSums = (JSON.parse(readFileSync(trace, 'utf8')) as { name: string; ph: string }[]).filter((e) => e.ph === 'X' && e.name === 'dnas::drop_path_sum').length;
+        const bits = (t: torch.Tensor) => Array.from(t.contiguous().toArray() as Float32Array | Float64Array);
+        return { nodeSums, grads: net.parameters().map((p) => bits(p.grad!)) };
+      };
+      const unfolded = run(false);
+      const folded = run(true);
+      assert.equal(unfolded.nodeSums, 8 * 4, dtype);
+      assert.equal(folded.nodeSums, 2 * 4, dtype);
+      folded.grads.forEach((g, i) => assert.deepEqual(g, unfolded.grads[i], `${dtype} parameter ${i} gradient`));
+    }
+  });
+
   test('conv7x1x1x7SplitsItsStrideOverItsTwoConvs', () => {
     const op = createDartsEvalOp('conv_7x1_1x7', 4, 2);
     // Two 7-tap convs of 4×4 channels and an affine BN, as in the reference op table.

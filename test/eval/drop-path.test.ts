@@ -101,9 +101,11 @@ describe('drop path', () => {
   });
 
   test('aNodeSumFeedingAConcatenationGetsAStridedGradientAndStillMatches', () => {
-    // In a cell the node goes into the channel concatenation, whose backward hands it a slice.
+    // In a cell the node goes into the channel concatenation, whose backward hands it a slice
+    // (libtorch's cat does; the addon's row-copy cat hands each input a dense copy).
     const run = (fuse: boolean) => {
       torch.backends.fuseDropPathSum = fuse;
+      torch.backends.channelsLastCat = false;
       try {
         torch.manualSeed(8);
         const a = torch.randn([16, 3, 4, 4]).contiguous('channelsLast').requiresGrad_();
@@ -114,6 +116,7 @@ describe('drop path', () => {
         return [ga!, gb!].map((g) => Array.from(g.contiguous().toArray() as Float32Array));
       } finally {
         torch.backends.fuseDropPathSum = true;
+        torch.backends.channelsLastCat = true;
       }
     };
     assert.deepEqual(run(true), run(false));

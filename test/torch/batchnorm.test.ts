@@ -114,6 +114,57 @@ describe('batch norm kernels (training mode)', () => {
       ['input', 'weight', 'bias'].forEach((what, i) => assert.deepEqual(bits(gf[i]!), bits(ga[i]!), `gradient of the ${what}`));
     });
 
+    test(`aDropPathNodeFoldedIntoBatchNormEqualsBatchNormDivideAddBitForBit_${layout}`, () => {
+      // out = BN(x) / divisor[n] + addend, against batch norm, then nn.dropPath's division, then the
+      // addition (perSampleQuotientSum's rounding): a dropped sample (divisor +∞), a kept one (1−p).
+      const bits = (t: Tensor): (number | string)[] =>
+        Array.from(t.contiguous().toArray() as Float32Array | Float64Array).map((v) => (Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '-0' : v));
+      for (const dtype of ['float32', 'float64'] as const) {
+        for (const [withDivisor, withAddend] of [[true, true], [true, false], [false, true]] as const) {
+          torch.manualSeed(12);
+          const x = torch.randn([6, 5, 3, 4], { dtype }).mul(2).contiguous(layout).requiresGrad_(true);
+          const w = torch.randn([5], { dtype }).requiresGrad_(true);
+          const b = torch.randn([5], { dtype }).requiresGrad_(true);
+          const addend = torch.randn([6, 5, 3, 4], { dtype }).contiguous(layout).requiresGrad_(true);
+          const divisor = torch.tensor([0.7, Number.POSITIVE_INFINITY, 0.7, 0.7, Number.POSITIVE_INFINITY, 0.7], { dtype }).view([6, 1, 1, 1]);
+          const g = torch.randn([6, 5, 3, 4], { dtype }).contiguous(layout);
+          const stats = () => ({ runningMean: torch.zeros([5], { dtype }), runningVar: torch.ones([5], { dtype }) });
+          const [sa, sb] = [stats(), stats()];
+          const d = withDivisor ? divisor : null;
+          const a = withAddend ? addend : null;
+          const folded = torch.batchNorm(x, { weight: w, bias: b, ...sa, training: true, divisor: d, addend: a });
+          let apart = torch.batchNorm(x, { weight: w, bias: b, ...sb, training: true });
+          if (d) apart = apart.div(d);
+          if (a) apart = a.add(apart);
+          const name = `${dtype} divisor ${withDivisor} addend ${withAddend}`;
+          assert.equal(folded.isContiguous(layout), true, name);
+          assert.deepEqual(bits(folded), bits(apart), `${name}: values`);
+          assert.deepEqual(bits(sa.runningMean), bits(sb.runningMean), `${name}: running mean`);
+          assert.deepEqual(bits(sa.runningVar), bits(sb.runningVar), `${name}: running variance`);
+          const inputs = a ? [x, w, b, a] : [x, w, b];
+          const gf = torch.autograd.grad(folded, inputs, { gradOutputs: [g] }) as Tensor[];
+          const ga = torch.autograd.grad(apart, inputs, { gradOutputs: [g] }) as Tensor[];
+          ['input', 'weight', 'bias', 'addend'].slice(0, inputs.length).forEach((what, i) => assert.deepEqual(bits(gf[i]!), bits(ga[i]!), `${name}: gradient of the ${what}`));
+          // A dropped sample's batch norm term is 0: the output there is the addend (or zeros).
+          if (d) assert.deepEqual(bits(folded.select(0, 1).abs()), bits((a ? a.select(0, 1) : torch.zeros([5, 3, 4], { dtype })).abs()), `${name}: dropped sample`);
+        }
+      }
+      // Second order (createGraph) through the node: finite differences.
+      const x = torch.randn([3, 2, 2, 3], f64).requiresGrad_(true);
+      const e = torch.randn([3, 2, 2, 3], f64).requiresGrad_(true);
+      const divisor = torch.tensor([0.5, 2, 0.25], f64);
+      const r = torch.randn([3, 2, 2, 3], f64);
+      gradcheck(
+        (xi, ei) =>
+          torch.enableGrad(() => {
+            const y = torch.batchNorm(xi!.contiguous(layout), { weight: torch.ones([2], f64), training: true, divisor, addend: ei!.contiguous(layout) });
+            const gs = torch.autograd.grad(y.mul(r).mul(y).sum(), [xi!, ei!], { createGraph: true }) as Tensor[];
+            return torch.cat(gs.map((gi) => gi.flatten()));
+          }),
+        [x, e],
+      );
+    });
+
     test(`affineFreeGradientFromItsOutputMatchesTheFormula_${layout}`, () => {
       // Without weight and bias the kernel keeps x̂ (its output) for backward, not its input.
       torch.manualSeed(9);
@@ -160,6 +211,13 @@ describe('batch norm kernels (training mode)', () => {
       );
     });
   }
+
+  test('aDropPathNodeWithTheWrongTermsIsAOneLineError', () => {
+    const x = torch.randn([4, 3, 2, 2]).contiguous('channelsLast');
+    assert.throws(() => torch.batchNorm(x, { training: true, divisor: torch.ones([3]) }), /^Error: batchNorm: the divisor needs one value per sample \(4\) and no gradient, got 3 values$/);
+    assert.throws(() => torch.batchNorm(x, { training: true, addend: torch.ones([4, 3, 2]) }), /^Error: batchNorm: the addend's shape \[4, 3, 2\] differs from the input's \[4, 3, 2, 2\]$/);
+    assert.throws(() => torch.batchNorm(x, { training: true, relu: true, divisor: torch.ones([4]) }), /^Error: batchNorm: a drop-path node \(divisor, addend\) cannot also take a ReLU$/);
+  });
 
   test('affineFreeKeepsOneActivationForBackward', () => {
     // 8×16×64×64 float32 = 2 MiB per activation, above the caching allocator's 1 MiB tracking floor.

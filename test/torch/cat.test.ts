@@ -40,6 +40,8 @@ describe('torch.cat of channels-last tensors along the channels', () => {
       assert.deepEqual(ours.y.shape, [2, 13, 3, 5]);
       assert.deepEqual(bits(ours.y), bits(libtorchs.y));
       ours.grads.forEach((g, i) => assert.deepEqual(bits(g), bits(libtorchs.grads[i]!), `${dtype} gradient ${i}`));
+      // Each input's gradient comes as a dense channels-last copy, not a slice of the output's.
+      ours.grads.forEach((g, i) => assert.equal(g.isContiguous('channelsLast'), true, `${dtype} gradient ${i} layout`));
       // dim given from the end, as PyTorch allows.
       assert.deepEqual(bits(run(cl, -3).y), bits(libtorchs.y));
     }
