@@ -32,7 +32,9 @@ export interface GenotypeNetwork extends nn.Module {
  */
 function runSharingReLU(op: nn.Module, state: Tensor, relus: Map<Tensor, Tensor>): Tensor {
   const layers = layersAfterLeadingReLU(op);
-  return layers ? layers.forwardFrom(sharedReLU(state, relus), 1) : op.forward(state);
+  if (layers) return layers.forwardFrom(sharedReLU(state, relus), 1);
+  if (nn.plain(op, FactorizedReduce) && nn.plain(op.relu, nn.ReLU)) return op.forwardAfterReLU(sharedReLU(state, relus));
+  return op.forward(state);
 }
 
 function sharedReLU(state: Tensor, relus: Map<Tensor, Tensor>): Tensor {
@@ -75,7 +77,11 @@ export class DartsEvalCell extends nn.Module implements OnnxExportable {
    * (each cell output feeds the next two cells' preprocessing, both starting with a ReLU); the caller
    * owns it. Without it the cell computes and frees its own.
    */
-  forward(s0: Tensor, s1: Tensor, dropProb: number, inputReLUs?: Map<Tensor, Tensor>, preprocessed?: Map<nn.Module, Tensor>): Tensor {
+  /**
+   * With `reluOutput` the cell returns relu(output) (torch.reluCat): what every reader of a cell's
+   * output but the classifier takes.
+   */
+  forward(s0: Tensor, s1: Tensor, dropProb: number, inputReLUs?: Map<Tensor, Tensor>, preprocessed?: Map<nn.Module, Tensor>, reluOutput = false): Tensor {
     const inputs = inputReLUs ?? new Map<Tensor, Tensor>();
     const nodeReLUs = new Map<Tensor, Tensor>(); // intermediate state → its ReLU, shared by the ops that start with one
     // A preprocessing output the caller computed (with a sibling's, see preprocessTogether) moves into the cell's states.
@@ -101,7 +107,8 @@ export class DartsEvalCell extends nn.Module implements OnnxExportable {
       states.push(drop ? nn.dropPathSum(o1.out, !(o1.op instanceof nn.Identity), o2.out, !(o2.op instanceof nn.Identity), dropProb) : o1.out.add(o2.out));
       for (const { out } of outs) if (!states.includes(out)) out.dispose();
     }
-    const out = torch.cat(this.concat.map((k) => states[k]!), 1);
+    const parts = this.concat.map((k) => states[k]!);
+    const out = reluOutput ? torch.reluCat(parts, 1) : torch.cat(parts, 1);
     for (const s of [...states, ...nodeReLUs.values()]) s.dispose();
     if (!inputReLUs) for (const r of inputs.values()) r.dispose();
     return out;
@@ -259,7 +266,11 @@ function cellsForward(net: { cells: nn.ModuleList; auxiliaryHead: AuxiliaryHead 
   let i = 0;
   for (const cell of net.cells) {
     preprocessTogether(net.cells, i, s0, s1, inputReLUs, preprocessed);
-    const s2 = (cell as DartsEvalCell).forward(s0, s1, net.dropPathProb, inputReLUs, preprocessed);
+    // Every cell output but the last is read through a ReLU only (the next cells' preprocessing, the
+    // auxiliary head): such a cell hands over relu(output), which is then its own ReLU.
+    const reluOutput = i < net.cells.length - 1;
+    const s2 = (cell as DartsEvalCell).forward(s0, s1, net.dropPathProb, inputReLUs, preprocessed, reluOutput);
+    if (reluOutput) inputReLUs.set(s2, s2);
     if (s0 !== s1) release(s0);
     [s0, s1] = [s1, s2];
     if (i === auxiliaryIndex && net.auxiliaryHead && net.training) auxLogits = net.auxiliaryHead.forward(s1);

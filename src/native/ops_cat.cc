@@ -6,6 +6,7 @@
 // 2 ms. Here every output row (one pixel) is the inputs' rows side by side, copied with memcpy. A
 // copy, so the values are at::cat's bit for bit; the gradients are slices of the output gradient,
 // as at::cat's own backward gives. Anything else goes to at::cat.
+#pragma GCC optimize("O3")  // the ReLU loops below vectorise at O3 (node-gyp builds at O2)
 #include "handle.h"
 #include <ATen/Parallel.h>
 #include <ATen/record_function.h>
@@ -144,7 +145,132 @@ class ChannelsLastSplit : public torch::autograd::Function<ChannelsLastSplit> {
   }
 };
 
+// relu in place over n values: v < 0 ? 0 : v, at::relu's value (NaN and −0 kept).
+template <typename T>
+__attribute__((target_clones("avx2", "default"))) static void reluInPlace(T* __restrict v, int64_t n) {
+  for (int64_t i = 0; i < n; i++) v[i] = v[i] < T(0) ? T(0) : v[i];
+}
+
+// dest = threshold_backward(g, out, 0) over n values: g where out > 0 (or NaN), else 0.
+template <typename T>
+__attribute__((target_clones("avx2", "default"))) static void maskGradient(const T* __restrict g, const T* __restrict out, T* __restrict dest,
+                                                                            int64_t n) {
+  for (int64_t i = 0; i < n; i++) dest[i] = out[i] <= T(0) ? T(0) : g[i];
+}
+
+// relu(cat(xs)) in one pass over memory: a block of rows is concatenated as catRows does (one
+// memcpy per input row: a pixel's 36 channels are too short a loop to vectorise well), then the
+// ReLU runs over the block while it is still in cache.
+template <typename T>
+void reluCatRows(const std::vector<at::Tensor>& xs, at::Tensor& out) {
+  const int64_t rows = out.size(0) * out.size(2) * out.size(3), C = out.size(1);
+  std::vector<const T*> sources;
+  std::vector<int64_t> widths;
+  for (const at::Tensor& x : xs) {
+    sources.push_back(x.data_ptr<T>());
+    widths.push_back(x.size(1));
+  }
+  T* dest = out.data_ptr<T>();
+  at::parallel_for(0, rows, 256, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; r++) {
+      T* d = dest + r * C;
+      for (size_t i = 0; i < sources.size(); i++) {
+        std::memcpy(d, sources[i] + r * widths[i], static_cast<size_t>(widths[i]) * sizeof(T));
+        d += widths[i];
+      }
+    }
+    reluInPlace<T>(dest + begin * C, (end - begin) * C);
+  });
+}
+
+// The backward: threshold_backward(g, out, 0) split along the channels, block by block: the masked
+// gradient of a block of rows goes to a per-thread buffer, and its rows are copied out to the pieces.
+template <typename T>
+std::vector<at::Tensor> maskedSplitRows(const at::Tensor& g, const at::Tensor& out, const std::vector<int64_t>& widths) {
+  const int64_t rows = g.size(0) * g.size(2) * g.size(3), C = g.size(1);
+  std::vector<at::Tensor> pieces;
+  std::vector<T*> dests;
+  for (int64_t w : widths) {
+    pieces.push_back(at::empty({g.size(0), w, g.size(2), g.size(3)}, g.options().memory_format(at::MemoryFormat::ChannelsLast)));
+    dests.push_back(pieces.back().data_ptr<T>());
+  }
+  const T* gp = g.data_ptr<T>();
+  const T* op = out.data_ptr<T>();
+  const int64_t kRows = std::max<int64_t>(1, 16384 / C);  // 64 KiB blocks of float: cache-resident, below malloc's mmap threshold
+  at::parallel_for(0, rows, kRows, [&](int64_t begin, int64_t end) {
+    std::vector<T> block(static_cast<size_t>(std::min(kRows, end - begin) * C));
+    for (int64_t r0 = begin; r0 < end; r0 += kRows) {
+      const int64_t r1 = std::min(end, r0 + kRows);
+      maskGradient<T>(gp + r0 * C, op + r0 * C, block.data(), (r1 - r0) * C);
+      for (int64_t r = r0; r < r1; r++) {
+        const T* b = block.data() + (r - r0) * C;
+        for (size_t i = 0; i < widths.size(); i++) {
+          std::memcpy(dests[i] + r * widths[i], b, static_cast<size_t>(widths[i]) * sizeof(T));
+          b += widths[i];
+        }
+      }
+    }
+  });
+  return pieces;
+}
+
+class ChannelsLastReLUCat : public torch::autograd::Function<ChannelsLastReLUCat> {
+ public:
+  static at::Tensor forward(AutogradContext* ctx, at::TensorList xsIn) {
+    std::vector<int64_t> widths;
+    int64_t channels = 0;
+    for (const at::Tensor& x : xsIn) {
+      widths.push_back(x.size(1));
+      channels += x.size(1);
+    }
+    RECORD_FUNCTION("dnas::relu_cat_channels_last", std::vector<c10::IValue>());  // not an aten op: name it in profiles
+    const at::Tensor& a = xsIn[0];
+    at::Tensor out = at::empty({a.size(0), channels, a.size(2), a.size(3)}, a.options().memory_format(at::MemoryFormat::ChannelsLast));
+    const std::vector<at::Tensor> xs(xsIn.begin(), xsIn.end());
+    AT_DISPATCH_FLOATING_TYPES(a.scalar_type(), "reluCat", [&] { reluCatRows<scalar_t>(xs, out); });
+    ctx->saved_data["widths"] = widths;
+    ctx->save_for_backward({out});
+    return out;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list gradOutputs) {
+    const auto widths = ctx->saved_data["widths"].toIntVector();
+    variable_list grads(widths.size());
+    if (!gradOutputs[0].defined()) return grads;
+    const at::Tensor out = ctx->get_saved_variables()[0];
+    if (at::GradMode::is_enabled()) {
+      // create_graph: differentiable ops (threshold_backward has its own derivative).
+      const at::Tensor masked = at::threshold_backward(gradOutputs[0], out, 0);
+      int64_t offset = 0;
+      for (size_t i = 0; i < widths.size(); i++) {
+        if (ctx->needs_input_grad(i)) grads[i] = masked.narrow(1, offset, widths[i]);
+        offset += widths[i];
+      }
+      return grads;
+    }
+    const at::Tensor g = gradOutputs[0].contiguous(at::MemoryFormat::ChannelsLast);
+    std::vector<at::Tensor> pieces;
+    AT_DISPATCH_FLOATING_TYPES(g.scalar_type(), "reluCat backward", [&] { pieces = maskedSplitRows<scalar_t>(g, out, widths); });
+    for (size_t i = 0; i < widths.size(); i++)
+      if (ctx->needs_input_grad(i)) grads[i] = pieces[i];
+    return grads;
+  }
+};
+
 }  // namespace
+
+// reluCat(xs[], dim, rowCopy): relu(cat(xs, dim)), a DARTS cell's output as every reader but the
+// classifier takes it. Channels-last float inputs along dim 1 take one pass each way; anything else
+// (or rowCopy false) libtorch's cat then relu.
+DNAS_FN(reluCat) {
+  return guarded(info, [&]() -> Napi::Value {
+    const std::vector<at::Tensor> xs = tensorListArg(info, 0);
+    const int64_t dim = intArg(info, 1);
+    const bool floating = !xs.empty() && (xs[0].scalar_type() == at::kFloat || xs[0].scalar_type() == at::kDouble);
+    if (!boolArg(info, 2) || !floating || !fastPathApplies(xs, dim)) return wrap(info.Env(), at::relu(at::cat(xs, dim)));
+    return wrap(info.Env(), ChannelsLastReLUCat::apply(at::TensorList(xs)));
+  });
+}
 
 // splitChannels(x, widths[]): x split along dim 1 into contiguous pieces of the given widths, in x's
 // memory format. A channels-last 4-D CPU tensor takes the row copy; anything else libtorch's split
@@ -180,6 +306,7 @@ DNAS_FN(cat) {
 
 void registerCatOps(Napi::Env env, Napi::Object exports) {
   DNAS_EXPORT(cat);
+  DNAS_EXPORT(reluCat);
   DNAS_EXPORT(splitChannels);
 }
 

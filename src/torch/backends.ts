@@ -46,6 +46,13 @@ export const backends = {
    */
   joinSiblingConvs: process.env.DNAS_JOIN_SIBLING_CONVS !== '0',
   /**
+   * torch.reluCat (a trained DARTS cell's output, read through a ReLU by everything but the
+   * classifier) runs as one op on channels-last CPU tensors: one pass forward and one backward
+   * instead of the concatenation's and the ReLU's, the same values and gradients.
+   * `DNAS_FUSE_RELU_CAT=0` runs torch.cat then relu.
+   */
+  fuseReLUCat: process.env.DNAS_FUSE_RELU_CAT !== '0',
+  /**
    * torch.perSampleQuotientSum (a trained cell's node with drop path: nn.dropPathSum) runs as one
    * kernel: one pass forward and one backward instead of two divisions and an addition, the same
    * values and gradients. `DNAS_FUSE_DROP_PATH_SUM=0` composes it from tensor ops.

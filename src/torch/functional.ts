@@ -21,6 +21,17 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   return call('cat', () => native.cat(tensors.map((t) => handleOf(t)), dim, backends.channelsLastCat));
 }
 /**
+ * relu(cat(tensors, dim)) as one op: a DARTS cell's output, which every reader but the classifier
+ * takes through a ReLU. Channels-last CPU float tensors along the channels take one pass forward and
+ * one backward (the ReLU's mask applied as the gradient is split), the values and gradients of the
+ * two ops bit for bit; anything else runs them in turn.
+ */
+export function reluCat(tensors: readonly Tensor[], dim = 0): Tensor {
+  if (!backends.fuseReLUCat) return tidy(() => cat(tensors, dim).relu());
+  return call('reluCat', () => native.reluCat(tensors.map((t) => handleOf(t)), dim, backends.channelsLastCat));
+}
+
+/**
  * x split along the channels (dim 1) into pieces of the given widths, each a contiguous copy in x's
  * memory format: `x.split(widths, 1)` with `.contiguous()` on every piece. Channels-last 4-D CPU
  * tensors take one pass that copies pixel rows, and a backward that joins the pieces' gradients in

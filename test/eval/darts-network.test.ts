@@ -199,6 +199,42 @@ describe('DARTS evaluation networks', () => {
     }
   });
 
+  test('aTrainingStepGivesTheGradientsOfTheNetworkRunModuleByModule', () => {
+    // The network's forward shares ReLUs, joins sibling preprocessing convs, and hands each cell's
+    // output over as its ReLU (torch.reluCat); run module by module (each op and preprocessing with
+    // its own forward, a plain concatenation, as the reference's model.py runs them) the gradients
+    // must agree to float64 rounding. 8 cells: reductions at 2 and 5, FactorizedReduce after each.
+    torch.manualSeed(16);
+    const net = new NetworkCIFAR({ genotype: genotype('DARTS_V2'), numClasses: 10, initChannels: 4, layers: 8, auxiliary: true });
+    net.to({ dtype: 'float64', memoryFormat: 'channelsLast' });
+    net.train();
+    const x = torch.randn([3, 3, 32, 32], { dtype: 'float64' }).contiguous('channelsLast');
+    const lossOf = ({ logits, auxLogits }: { logits: torch.Tensor; auxLogits: torch.Tensor | null }) => logits.mul(logits).sum().add(auxLogits!.mul(auxLogits!).sum().mul(0.4));
+    const gradients = (forward: () => { logits: torch.Tensor; auxLogits: torch.Tensor | null }) => {
+      net.zeroGrad();
+      lossOf(forward()).backward();
+      return net.parameters().map((p) => Array.from(p.grad!.contiguous().toArray() as Float64Array));
+    };
+    const ours = gradients(() => net.forwardTrain(x));
+    const moduleByModule = gradients(() => {
+      let s0 = net.stem.forward(x);
+      let s1 = s0;
+      let auxLogits: torch.Tensor | null = null;
+      net.cells.children().forEach((c, i) => {
+        const cell = c as DartsEvalCell;
+        const states = [cell.preprocess0.forward(s0), cell.preprocess1.forward(s1)];
+        for (let k = 0; k < cell.indices.length; k += 2) states.push(cell.ops.at(k).forward(states[cell.indices[k]!]!).add(cell.ops.at(k + 1).forward(states[cell.indices[k + 1]!]!)));
+        [s0, s1] = [s1, torch.cat(cell.concat.map((k) => states[k]!), 1)];
+        if (i === 5) auxLogits = net.auxiliaryHead!.forward(s1);
+      });
+      return { logits: net.classifier.forward(net.globalPooling.forward(s1).flatten(1)), auxLogits };
+    });
+    ours.forEach((g, i) => {
+      const scale = moduleByModule[i]!.reduce((m, v) => Math.max(m, Math.abs(v)), 1e-300);
+      g.forEach((v, j) => assert.ok(Math.abs(v - moduleByModule[i]![j]!) <= 1e-12 * scale, `parameter ${i} gradient ${j}: ${v} vs ${moduleByModule[i]![j]}`));
+    });
+  });
+
   test('conv7x1x1x7SplitsItsStrideOverItsTwoConvs', () => {
     const op = createDartsEvalOp('conv_7x1_1x7', 4, 2);
     // Two 7-tap convs of 4×4 channels and an affine BN, as in the reference op table.

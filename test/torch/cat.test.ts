@@ -161,3 +161,47 @@ describe('torch.splitChannels', () => {
     assert.throws(() => torch.splitChannels(x, [4, 0]), /^Error: splitChannels: widths must be positive, got 0$/);
   });
 });
+
+describe('torch.reluCat', () => {
+  test('valuesAndGradientsAreThoseOfCatThenReLUBitForBit', () => {
+    const bitsOf = (t: Tensor) => Array.from(t.contiguous().toArray() as Float32Array | Float64Array).map((v) => (Number.isNaN(v) ? 'NaN' : Object.is(v, -0) ? '-0' : v));
+    for (const dtype of ['float32', 'float64'] as const) {
+      torch.manualSeed(15);
+      const widths = [3, 5, 2];
+      const xs0 = widths.map((c) => torch.randn([2, c, 3, 4], { dtype }));
+      // NaN, −0 and +∞ among the values: ReLU keeps NaN and −0, and passes NaN's gradient on.
+      xs0[0]!.select(1, 0).select(1, 0).fill_(Number.NaN);
+      xs0[1]!.select(1, 2).fill_(-0);
+      xs0[2]!.select(1, 1).select(1, 2).fill_(Number.POSITIVE_INFINITY);
+      const g = torch.randn([2, 10, 3, 4], { dtype });
+      const run = (f: (xs: Tensor[]) => Tensor) => {
+        const xs = xs0.map((x) => cl(x).detach().requiresGrad_(true));
+        const y = f(xs);
+        const grads = torch.autograd.grad([y], xs, { gradOutputs: [cl(g)] }) as Tensor[];
+        return { y, grads };
+      };
+      const fused = run((xs) => torch.reluCat(xs, 1));
+      const composed = run((xs) => torch.cat(xs, 1).relu());
+      assert.equal(fused.y.isContiguous('channelsLast'), true);
+      assert.deepEqual(bitsOf(fused.y), bitsOf(composed.y), `${dtype} values`);
+      fused.grads.forEach((gi, i) => {
+        assert.deepEqual(bitsOf(gi), bitsOf(composed.grads[i]!), `${dtype} gradient ${i}`);
+        assert.equal(gi.isContiguous('channelsLast'), true);
+      });
+      // Contiguous inputs run cat then relu: the same values.
+      assert.deepEqual(bitsOf(torch.reluCat(xs0, 1)), bitsOf(composed.y));
+    }
+  });
+
+  test('runsAsOneOpAndDifferentiatesTwice', () => {
+    const xs = [cl(torch.randn([2, 2, 2, 2], { dtype: 'float64' })).requiresGrad_(true), cl(torch.randn([2, 3, 2, 2], { dtype: 'float64' })).requiresGrad_(true)];
+    const ops = opsRunBy(() => torch.reluCat(xs, 1));
+    assert.ok(ops.has('dnas::relu_cat_channels_last') && !ops.has('aten::relu') && !ops.has('aten::cat'), [...ops].join(', '));
+    const second = (f: (ys: Tensor[]) => Tensor) => {
+      const y = f(xs.map((x) => x.mul(x)));
+      const [g0] = torch.autograd.grad([y.mul(y).sum()], [xs[0]!], { createGraph: true }) as Tensor[];
+      return (torch.autograd.grad([g0!.sum()], xs) as Tensor[]).map((g) => bits(g));
+    };
+    assert.deepEqual(second((ys) => torch.reluCat(ys, 1)), second((ys) => torch.cat(ys, 1).relu()));
+  });
+});

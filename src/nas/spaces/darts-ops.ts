@@ -166,13 +166,18 @@ export class FactorizedReduce extends nn.Module implements ExpectsReLUInput {
   }
   forward(x: Tensor): Tensor {
     const r = this.relu.forward(x);
+    const out = this.forwardAfterReLU(r);
+    if (r !== x) r.dispose();
+    return out;
+  }
+  /** The layers after the leading ReLU, given its output `r` (a ReLU shared with other readers of x). */
+  forwardAfterReLU(r: Tensor): Tensor {
     const shifted = this.shiftedInput(r);
     const a = this.conv_1.forward(r);
     const b = this.conv_2.forward(shifted);
     const joined = torch.cat([a, b], 1);
     const out = this.bn.forward(joined);
     for (const t of [shifted, a, b, joined]) t.dispose();
-    if (r !== x) r.dispose();
     return out;
   }
   /** The second conv's input: shifted by one pixel, so the two stride-2 convs read disjoint pixels. */
