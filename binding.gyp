@@ -18,6 +18,7 @@
         "src/native/ops_separable.cc",
         "src/native/ops_cat.cc",
         "src/native/ops_drop_path_sum.cc",
+        "src/native/ops_factorized_reduce.cc",
         "src/native/ops_autograd.cc",
         "src/native/ops_distributed.cc",
         "src/native/cpu_allocator.cc"

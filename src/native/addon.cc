@@ -13,6 +13,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   registerSeparableOps(env, exports);
   registerCatOps(env, exports);
   registerDropPathSumOps(env, exports);
+  registerFactorizedReduceOps(env, exports);
   registerAutogradOps(env, exports);
   registerDistributedOps(env, exports);
   registerAllocatorOps(env, exports);

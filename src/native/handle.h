@@ -86,6 +86,7 @@ void registerWeightedSumOps(Napi::Env env, Napi::Object exports);
 void registerSeparableOps(Napi::Env env, Napi::Object exports);
 void registerCatOps(Napi::Env env, Napi::Object exports);
 void registerDropPathSumOps(Napi::Env env, Napi::Object exports);
+void registerFactorizedReduceOps(Napi::Env env, Napi::Object exports);
 
 // Batch normalisation, optionally followed by a ReLU in the same pass, or ending a drop-path node
 // (out = BN(x) / divisor[n] + addend): our CPU kernels in training mode (ops_batchnorm.cc),

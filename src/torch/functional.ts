@@ -21,6 +21,20 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   return call('cat', () => native.cat(tensors.map((t) => handleOf(t)), dim, backends.channelsLastCat));
 }
 /**
+ * [x[:, :, 0::2, 0::2], x[:, :, 1::2, 1::2]] as dense tensors in x's layout: the inputs of a
+ * FactorizedReduce's two stride-2 1×1 convolutions, which then run at stride 1. Channels-last CPU
+ * tensors of even height and width take one copy forward and one pass backward (the input gradient
+ * written once, where slices give two zero-filled copies and a sum); anything else slices.
+ */
+export function factorizedReduceInputs(x: Tensor): [Tensor, Tensor] {
+  assertRank('factorizedReduceInputs', x, 4);
+  const fused = callRaw('factorizedReduceInputs', () => native.factorizedReduceInputs(handleOf(x)));
+  if (fused) return [new Tensor(fused[0]!), new Tensor(fused[1]!)];
+  const layout: MemoryFormat = x.isContiguous('channelsLast') && !x.isContiguous() ? 'channelsLast' : 'contiguous';
+  return tidy(() => [x.slice(2, null, null, 2).slice(3, null, null, 2).contiguous(layout), x.slice(2, 1, null, 2).slice(3, 1, null, 2).contiguous(layout)] as [Tensor, Tensor]);
+}
+
+/**
  * relu(cat(tensors, dim)) as one op: a DARTS cell's output, which every reader but the classifier
  * takes through a ReLU. Channels-last CPU float tensors along the channels take one pass forward and
  * one backward (the ReLU's mask applied as the gradient is split), the values and gradients of the

@@ -74,6 +74,7 @@ export interface NativeAddon {
   repeat(x: H, repeats: number[]): H;
   cat(xs: H[], dim: N, rowCopy: boolean): H;
   splitChannels(x: H, widths: N[]): H[];
+  factorizedReduceInputs(x: H): H[] | null;
   reluCat(xs: H[], dim: N, rowCopy: boolean): H;
   dropPathSum(a: H, da: H | null, b: H, db: H | null): H | null;
   stack(xs: H[], dim: N): H;

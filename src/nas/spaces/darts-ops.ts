@@ -172,13 +172,26 @@ export class FactorizedReduce extends nn.Module implements ExpectsReLUInput {
   }
   /** The layers after the leading ReLU, given its output `r` (a ReLU shared with other readers of x). */
   forwardAfterReLU(r: Tensor): Tensor {
-    const shifted = this.shiftedInput(r);
-    const a = this.conv_1.forward(r);
-    const b = this.conv_2.forward(shifted);
+    const [a, b] = this.subsampledConvs(r) ?? [this.conv_1.forward(r), torch.tidy(() => this.conv_2.forward(this.shiftedInput(r)))];
     const joined = torch.cat([a, b], 1);
     const out = this.bn.forward(joined);
-    for (const t of [shifted, a, b, joined]) t.dispose();
+    for (const t of [a, b, joined]) t.dispose();
     return out;
+  }
+  /**
+   * The two convolutions' outputs computed from the pixels they read, copied out dense
+   * (torch.factorizedReduceInputs) and convolved at stride 1: one pass writes the input gradient
+   * instead of slices' zero-filled copies and a sum. Null for a subclass (another shift) or a plain
+   * conv replaced by a hook.
+   */
+  private subsampledConvs(r: Tensor): [Tensor, Tensor] | null {
+    if (this.constructor !== FactorizedReduce || !nn.plain(this.conv_1, nn.Conv2d) || !nn.plain(this.conv_2, nn.Conv2d)) return null;
+    const [, , h, w] = r.shape as [number, number, number, number];
+    if (h % 2 !== 0 || w % 2 !== 0) return null;
+    return torch.tidy(() => {
+      const [even, odd] = torch.factorizedReduceInputs(r);
+      return [torch.conv2d(even, this.conv_1.weight, { bias: this.conv_1.bias }), torch.conv2d(odd, this.conv_2.weight, { bias: this.conv_2.bias })] as [Tensor, Tensor];
+    });
   }
   /** The second conv's input: shifted by one pixel, so the two stride-2 convs read disjoint pixels. */
   protected shiftedInput(r: Tensor): Tensor {
