@@ -96,6 +96,12 @@ at::Tensor batchNormForward(const at::Tensor& x, const c10::optional<at::Tensor>
                             double momentum, double eps, bool withReLU, const c10::optional<at::Tensor>& divisor = c10::nullopt,
                             const c10::optional<at::Tensor>& addend = c10::nullopt);
 
+// Batch norm over x's channels as one, output split into dense pieces of the given widths, or nullopt
+// where its kernel does not apply (ops_batchnorm.cc).
+c10::optional<std::vector<at::Tensor>> batchNormPiecesForward(const at::Tensor& x, const std::vector<at::Tensor>& weights, const std::vector<at::Tensor>& biases,
+                                                        const std::vector<at::Tensor>& runningMeans, const std::vector<at::Tensor>& runningVars,
+                                                        double momentum, double eps, const std::vector<int64_t>& widths);
+
 // Whether forwards record graphs whose create_graph backward must be exact (see
 // torch.autograd.forSecondOrder): ops that keep less for a first-order backward keep more then.
 bool secondOrderForwardEnabled();

@@ -489,6 +489,211 @@ class BatchNormTraining : public torch::autograd::Function<BatchNormTraining> {
   }
 };
 
+// Batch norm over the channels of x as one, its output split into contiguous pieces along the
+// channels: several batch norms reading adjacent channel ranges of one tensor (the joined 1×1
+// preprocessing convs of two cells, runReLUConvBNsTogether). Each channel's statistics and map are
+// its own, so the values are those of the separate batch norms (up to the order in which the double
+// statistics are summed), and the pieces come out dense where a split would copy them out first;
+// the backward reads the pieces' gradients where they lie and writes x's gradient once. Channels-
+// last only; src/nn/batchnorm.ts splits then normalises otherwise.
+template <typename T>
+__attribute__((target_clones("avx2", "default"))) static void affineRowsToPieces(const T* __restrict x, T* const* outs, const int64_t* widths,
+                                                                                  size_t pieces, const T* __restrict a, const T* __restrict d,
+                                                                                  int64_t r0, int64_t r1, int64_t C) {
+  for (int64_t r = r0; r < r1; r++) {
+    const T* __restrict xr = x + r * C;
+    for (size_t i = 0, off = 0; i < pieces; off += widths[i], i++) {
+      T* __restrict o = outs[i] + r * widths[i];
+      for (int64_t c = 0; c < widths[i]; c++) o[c] = a[off + c] * xr[off + c] + d[off + c];
+    }
+  }
+}
+
+// Σ g and Σ g·(x − centre) per channel, g read from the pieces (float blocks of kBlock rows, then
+// double, as sumsRowsChannelsLast sums).
+template <typename T>
+__attribute__((target_clones("avx2", "default"))) static void sumsRowsFromPieces(const T* const* gs, const int64_t* widths, size_t pieces,
+                                                                                  const T* __restrict x, const T* __restrict centre,
+                                                                                  double* __restrict s1, double* __restrict s2, int64_t r0, int64_t r1,
+                                                                                  int64_t C) {
+  std::vector<T> b1(static_cast<size_t>(C)), b2(static_cast<size_t>(C));
+  for (int64_t r = r0; r < r1;) {
+    const int64_t blockEnd = std::min(r1, r + kBlock);
+    std::fill(b1.begin(), b1.end(), T(0));
+    std::fill(b2.begin(), b2.end(), T(0));
+    for (; r < blockEnd; r++) {
+      const T* __restrict xr = x + r * C;
+      for (size_t i = 0, off = 0; i < pieces; off += widths[i], i++) {
+        const T* __restrict gr = gs[i] + r * widths[i];
+        T* __restrict p1 = b1.data() + off;
+        T* __restrict p2 = b2.data() + off;
+        for (int64_t c = 0; c < widths[i]; c++) {
+          const T g = gr[c];
+          p1[c] += g;
+          p2[c] += g * (xr[off + c] - centre[off + c]);
+        }
+      }
+    }
+    for (int64_t c = 0; c < C; c++) {
+      s1[c] += static_cast<double>(b1[c]);
+      s2[c] += static_cast<double>(b2[c]);
+    }
+  }
+}
+
+// dx = a·g + b·x + d, g read from the pieces.
+template <typename T>
+__attribute__((target_clones("avx2", "default"))) static void affineRowsFromPieces(const T* const* gs, const int64_t* widths, size_t pieces,
+                                                                                    const T* __restrict x, T* __restrict dx, const T* __restrict a,
+                                                                                    const T* __restrict b, const T* __restrict d, int64_t r0,
+                                                                                    int64_t r1, int64_t C) {
+  for (int64_t r = r0; r < r1; r++) {
+    const T* __restrict xr = x + r * C;
+    T* __restrict o = dx + r * C;
+    for (size_t i = 0, off = 0; i < pieces; off += widths[i], i++) {
+      const T* __restrict gr = gs[i] + r * widths[i];
+      for (int64_t c = 0; c < widths[i]; c++) o[off + c] = a[off + c] * gr[c] + b[off + c] * xr[off + c] + d[off + c];
+    }
+  }
+}
+
+class BatchNormPieces : public torch::autograd::Function<BatchNormPieces> {
+ public:
+  static variable_list forward(AutogradContext* ctx, const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias,
+                               std::vector<RunningStats> running, double momentum, double eps, std::vector<int64_t> widths) {
+    const Layout L = *supportedLayout(input);
+    const at::Tensor x = inLayout(input, L);
+    const int64_t C = L.C, rows = L.N * L.S;
+    const double M = static_cast<double>(L.perChannel());
+    std::vector<double> shift(static_cast<size_t>(C)), s1(static_cast<size_t>(C)), s2(static_cast<size_t>(C));
+    std::vector<double> mean(static_cast<size_t>(C)), var(static_cast<size_t>(C)), invstd(static_cast<size_t>(C));
+    variable_list outs;
+    for (int64_t w : widths) outs.push_back(at::empty({L.N, w, x.size(2), x.size(3)}, x.options().memory_format(at::MemoryFormat::ChannelsLast)));
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "batchNorm pieces forward", [&] {
+      const scalar_t* xp = x.data_ptr<scalar_t>();
+      for (int64_t c = 0; c < C; c++) shift[c] = static_cast<double>(xp[c]);
+      channelSums<scalar_t>(L, xp, nullptr, shift, xp, shift, s1.data(), s2.data());
+      const std::vector<double> w = channelValues(weight, C, 1.0), b = channelValues(bias, C, 0.0);
+      std::vector<scalar_t> scale(static_cast<size_t>(C)), offset(static_cast<size_t>(C));
+      for (int64_t c = 0; c < C; c++) {
+        const double dm = s1[c] / M;
+        mean[c] = shift[c] + dm;
+        var[c] = std::max(0.0, s2[c] / M - dm * dm);
+        invstd[c] = 1.0 / std::sqrt(var[c] + eps);
+        scale[c] = static_cast<scalar_t>(w[c] * invstd[c]);
+        offset[c] = static_cast<scalar_t>(b[c] - mean[c] * w[c] * invstd[c]);
+      }
+      std::vector<scalar_t*> dests;
+      for (auto& o : outs) dests.push_back(o.data_ptr<scalar_t>());
+      at::parallel_for(0, rows, std::max<int64_t>(1, 32768 / C), [&](int64_t r0, int64_t r1) {
+        affineRowsToPieces<scalar_t>(xp, dests.data(), widths.data(), widths.size(), scale.data(), offset.data(), r0, r1, C);
+      });
+    });
+    const auto doubles = at::TensorOptions().dtype(at::kDouble);
+    int64_t off = 0;
+    for (size_t i = 0; i < widths.size(); off += widths[i], i++) {
+      const RunningStats& rs = running[i];
+      const std::vector<double> m(mean.begin() + off, mean.begin() + off + widths[i]);
+      std::vector<double> v(var.begin() + off, var.begin() + off + widths[i]);
+      for (double& u : v) u *= M / (M - 1);
+      if (rs.mean.defined()) rs.mean.mul_(1 - momentum).add_(at::tensor(m, doubles).to(rs.mean.scalar_type()), momentum);
+      if (rs.var.defined()) rs.var.mul_(1 - momentum).add_(at::tensor(v, doubles).to(rs.var.scalar_type()), momentum);
+    }
+    ctx->save_for_backward({x, weight});
+    ctx->saved_data["mean"] = mean;
+    ctx->saved_data["invstd"] = invstd;
+    ctx->saved_data["eps"] = eps;
+    ctx->saved_data["widths"] = widths;
+    return outs;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list gradOutputs) {
+    auto saved = ctx->get_saved_variables();
+    const at::Tensor& x = saved[0];
+    const at::Tensor& weight = saved[1];
+    const std::vector<double> mean = ctx->saved_data["mean"].toDoubleVector();
+    const std::vector<double> invstd = ctx->saved_data["invstd"].toDoubleVector();
+    const std::vector<int64_t> widths = ctx->saved_data["widths"].toIntVector();
+    const bool wantInput = ctx->needs_input_grad(0), wantWeight = ctx->needs_input_grad(1), wantBias = ctx->needs_input_grad(2);
+    variable_list grads(7);  // one per forward argument
+    const at::Tensor* like = nullptr;
+    for (const at::Tensor& g : gradOutputs)
+      if (g.defined()) like = &g;
+    if (!like) return grads;
+    const auto layout = at::MemoryFormat::ChannelsLast;
+    std::vector<at::Tensor> gs;
+    for (size_t i = 0; i < widths.size(); i++) {
+      const at::Tensor& g = gradOutputs[i];
+      gs.push_back(g.defined() ? g.contiguous(layout) : at::zeros({x.size(0), widths[i], x.size(2), x.size(3)}, like->options().memory_format(layout)));
+    }
+    const Layout L = *supportedLayout(x);
+    const int64_t C = L.C, rows = L.N * L.S;
+    const double M = static_cast<double>(L.perChannel());
+    if (at::GradMode::is_enabled()) {
+      // create_graph: libtorch's differentiable backward on the joined gradient.
+      const auto asInput = at::TensorOptions().dtype(at::kDouble);
+      const c10::optional<at::Tensor> w = present(weight) ? c10::optional<at::Tensor>(weight) : c10::nullopt;
+      auto r = at::native_batch_norm_backward(at::cat(gs, 1), x, w, {}, {}, at::tensor(mean, asInput).to(x.scalar_type()),
+                                              at::tensor(invstd, asInput).to(x.scalar_type()), true, ctx->saved_data["eps"].toDouble(),
+                                              {wantInput, wantWeight, wantBias});
+      grads[0] = std::get<0>(r);
+      grads[1] = std::get<1>(r);
+      grads[2] = std::get<2>(r);
+      return grads;
+    }
+    const std::vector<double> w = channelValues(weight, C, 1.0);
+    std::vector<double> sumG(static_cast<size_t>(C), 0.0), sumGX(static_cast<size_t>(C), 0.0);
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "batchNorm pieces backward", [&] {
+      const scalar_t* xp = x.data_ptr<scalar_t>();
+      std::vector<const scalar_t*> gp;
+      for (const at::Tensor& g : gs) gp.push_back(g.data_ptr<scalar_t>());
+      const std::vector<scalar_t> centre(mean.begin(), mean.end());
+      // Chunks of rows by shape alone, as channelSums splits them: the sums do not depend on the thread count.
+      const int64_t K = chunkCount(rows, C);
+      std::vector<double> partial(static_cast<size_t>(2 * K * C), 0.0);
+      at::parallel_for(0, K, 1, [&](int64_t k0, int64_t k1) {
+        for (int64_t k = k0; k < k1; k++)
+          sumsRowsFromPieces<scalar_t>(gp.data(), widths.data(), widths.size(), xp, centre.data(), &partial[(2 * k) * C], &partial[(2 * k + 1) * C],
+                                       rows * k / K, rows * (k + 1) / K, C);
+      });
+      for (int64_t k = 0; k < K; k++) {
+        for (int64_t c = 0; c < C; c++) {
+          sumG[c] += partial[(2 * k) * C + c];
+          sumGX[c] += partial[(2 * k + 1) * C + c];
+        }
+      }
+      if (wantInput) {
+        std::vector<scalar_t> a(static_cast<size_t>(C)), b(static_cast<size_t>(C)), d(static_cast<size_t>(C));
+        for (int64_t c = 0; c < C; c++) {
+          const double ac = w[c] * invstd[c];
+          const double bc = -ac * invstd[c] * invstd[c] * sumGX[c] / M;
+          a[c] = static_cast<scalar_t>(ac);
+          b[c] = static_cast<scalar_t>(bc);
+          d[c] = static_cast<scalar_t>(-ac * sumG[c] / M - bc * mean[c]);
+        }
+        at::Tensor dx = at::empty_like(x);
+        scalar_t* dp = dx.data_ptr<scalar_t>();
+        at::parallel_for(0, rows, std::max<int64_t>(1, 32768 / C), [&](int64_t r0, int64_t r1) {
+          affineRowsFromPieces<scalar_t>(gp.data(), widths.data(), widths.size(), xp, dp, a.data(), b.data(), d.data(), r0, r1, C);
+        });
+        grads[0] = dx;
+      }
+    });
+    const auto opts = at::TensorOptions().dtype(at::kDouble);
+    if (wantWeight) {
+      at::Tensor dw = at::empty({C}, opts);
+      for (int64_t c = 0; c < C; c++) dw.data_ptr<double>()[c] = sumGX[c] * invstd[c];
+      grads[1] = dw.to(weight.scalar_type());
+    }
+    if (wantBias) {
+      at::Tensor db = at::empty({C}, opts);
+      std::copy(sumG.begin(), sumG.end(), db.data_ptr<double>());
+      grads[2] = db.to(x.scalar_type());
+    }
+    return grads;
+  }
+};
+
 bool secondOrder = false;
 
 }  // namespace
@@ -555,6 +760,47 @@ at::Tensor batchNormForward(const at::Tensor& x, const c10::optional<at::Tensor>
   }
   const at::Tensor out = at::batch_norm(x, weight, bias, runningMean, runningVar, training, momentum, eps, true);
   return withReLU ? at::relu(out) : out;
+}
+
+// Training-mode batch norm of x's channels as one, split into pieces of the given widths; null where
+// the kernel does not apply (not channels-last CPU float, libtorch's batch norm forced, or a forward
+// declared second-order: the caller splits and normalises piece by piece then).
+c10::optional<std::vector<at::Tensor>> batchNormPiecesForward(const at::Tensor& x, const std::vector<at::Tensor>& weights, const std::vector<at::Tensor>& biases,
+                                                        const std::vector<at::Tensor>& runningMeans, const std::vector<at::Tensor>& runningVars,
+                                                        double momentum, double eps, const std::vector<int64_t>& widths) {
+  const auto layout = supportedLayout(x);
+  if (!layout || !layout->channelsLast || libtorchBatchNormForced() || secondOrderForwardEnabled()) return c10::nullopt;
+  int64_t total = 0;
+  for (int64_t w : widths) total += w;
+  TORCH_CHECK(total == x.size(1), "batchNormPieces: widths add up to ", total, " but the input has ", x.size(1), " channels");
+  const size_t k = widths.size();
+  TORCH_CHECK(weights.size() == k && biases.size() == k && runningMeans.size() == k && runningVars.size() == k,
+              "batchNormPieces: expected one weight, bias and running statistics per piece");
+  RECORD_FUNCTION("dnas::batch_norm_pieces", std::vector<c10::IValue>({x}));  // not an aten op: name it in profiles
+  // One weight (bias) over all channels; a piece without one takes the identity map's 1 (0).
+  auto joined = [&](const std::vector<at::Tensor>& ts, double fill) {
+    bool any = false;
+    std::vector<at::Tensor> parts;
+    for (size_t i = 0; i < k; i++) {
+      if (!ts[i].defined()) {
+        parts.push_back(at::full({widths[i]}, fill, x.options()));
+        continue;
+      }
+      TORCH_CHECK(ts[i].numel() == widths[i], "batchNormPieces: piece ", i, " has ", widths[i], " channels but ", ts[i].numel(), " parameters");
+      parts.push_back(ts[i].reshape({-1}));
+      any = true;
+    }
+    return any ? at::cat(parts, 0) : at::empty({0}, x.options());
+  };
+  const at::Tensor w = joined(weights, 1.0), b = joined(biases, 0.0);
+  std::vector<RunningStats> running;
+  for (size_t i = 0; i < k; i++) running.push_back({runningMeans[i], runningVars[i]});
+  const bool recordGraph = at::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad() || b.requires_grad());
+  if (!recordGraph) {
+    at::NoGradGuard noGrad;
+    return BatchNormPieces::apply(x, w, b, running, momentum, eps, widths);
+  }
+  return BatchNormPieces::apply(x, w, b, running, momentum, eps, widths);
 }
 
 }  // namespace dnas

@@ -51,6 +51,17 @@ DNAS_FN(batchNorm) {
   });
 }
 
+// batchNormPieces(x, weights[], biases[], runningMeans[], runningVars[] (null entries allowed), momentum, eps, widths[]):
+// training-mode batch norm of x's channels split into pieces, or null where the kernel does not apply.
+DNAS_FN(batchNormPieces) {
+  return guarded(info, [&]() -> Napi::Value {
+    auto pieces = batchNormPiecesForward(tensorArg(info, 0), tensorListArg(info, 1, true), tensorListArg(info, 2, true), tensorListArg(info, 3, true),
+                                        tensorListArg(info, 4, true), doubleArg(info, 5), doubleArg(info, 6), intListArg(info, 7));
+    if (!pieces) return info.Env().Null();
+    return wrapList(info.Env(), *pieces);
+  });
+}
+
 DNAS_FN(dropout) {
   return guarded(info, [&]() -> Napi::Value { return wrap(info.Env(), at::dropout(tensorArg(info, 0), doubleArg(info, 1), boolArg(info, 2))); });
 }
@@ -72,7 +83,7 @@ DNAS_FN(nllLoss) {
 
 void registerNnOps(Napi::Env env, Napi::Object exports) {
   DNAS_EXPORT(matmul); DNAS_EXPORT(linear); DNAS_EXPORT(conv2d); DNAS_EXPORT(maxPool2d); DNAS_EXPORT(avgPool2d);
-  DNAS_EXPORT(adaptiveAvgPool2d); DNAS_EXPORT(batchNorm); DNAS_EXPORT(dropout); DNAS_EXPORT(crossEntropy); DNAS_EXPORT(nllLoss);
+  DNAS_EXPORT(adaptiveAvgPool2d); DNAS_EXPORT(batchNorm); DNAS_EXPORT(batchNormPieces); DNAS_EXPORT(dropout); DNAS_EXPORT(crossEntropy); DNAS_EXPORT(nllLoss);
 }
 
 }  // namespace dnas

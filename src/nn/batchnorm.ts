@@ -71,3 +71,29 @@ export class BatchNorm2d extends Module {
     });
   }
 }
+
+/**
+ * The batch norms `bns`, each over its own channel range of x in order (x has Σ numFeatures
+ * channels), as one op where all run in training mode with one eps and momentum
+ * (torch.batchNormPieces: dense outputs, no split copy); otherwise x is split and each runs on its
+ * piece. What two 1×1 preprocessing convs joined into one need (runReLUConvBNsTogether).
+ */
+export function batchNormsOverChannels(x: Tensor, bns: readonly BatchNorm2d[]): Tensor[] {
+  const [first] = bns;
+  const together = first !== undefined && bns.every((bn) => bn.training && bn.trackRunningStats && bn.eps === first.eps && bn.momentum === first.momentum);
+  if (!together) {
+    return torch.splitChannels(x, bns.map((bn) => bn.numFeatures)).map((piece, i) => {
+      const out = bns[i]!.forward(piece);
+      piece.dispose();
+      return out;
+    });
+  }
+  for (const bn of bns) if (bn.numBatchesTracked) torch.noGrad(() => bn.numBatchesTracked!.add_(1));
+  return torch.batchNormPieces(
+    x,
+    bns.map((bn) => bn.numFeatures),
+    bns.map((bn) => ({ weight: bn.weight, bias: bn.bias, runningMean: bn.runningMean, runningVar: bn.runningVar })),
+    { momentum: first.momentum, eps: first.eps },
+  );
+}
+

@@ -193,6 +193,29 @@ export function batchNorm(x: Tensor, o: BatchNormOptions = {}): Tensor {
   );
 }
 
+/**
+ * Training-mode batch norm of x's channels split into pieces of the given widths, each piece with
+ * its own weight, bias and running statistics (`pieces`, one per width): the batch norms of
+ * adjacent channel ranges of one tensor, as the separate batch norms of a split would give them (up
+ * to the order of the double-precision sums of the statistics). Channels-last CPU tensors run as one
+ * op whose pieces come out dense and whose backward writes x's gradient once; anything else splits
+ * (torch.splitChannels) and normalises piece by piece.
+ */
+export function batchNormPieces(x: Tensor, widths: readonly number[], pieces: readonly Omit<BatchNormOptions, 'training' | 'relu' | 'divisor' | 'addend'>[], o: { momentum?: number; eps?: number } = {}): Tensor[] {
+  assertTensor('batchNormPieces', x, 'input');
+  if (pieces.length !== widths.length) throw new Error(`batchNormPieces: ${widths.length} widths but ${pieces.length} pieces`);
+  const momentum = o.momentum ?? 0.1;
+  const eps = o.eps ?? 1e-5;
+  const handles = (k: 'weight' | 'bias' | 'runningMean' | 'runningVar') => pieces.map((p) => optionalHandle(p[k]));
+  const fused = callRaw('batchNormPieces', () => native.batchNormPieces(handleOf(x), handles('weight'), handles('bias'), handles('runningMean'), handles('runningVar'), momentum, eps, [...widths]));
+  if (fused) return fused.map((h) => new Tensor(h));
+  return splitChannels(x, widths).map((piece, i) => {
+    const out = batchNorm(piece, { ...pieces[i], training: true, momentum, eps });
+    piece.dispose();
+    return out;
+  });
+}
+
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   if (p < 0 || p > 1) throw new RangeError(`dropout: probability must be in [0, 1], got ${p}`);
   return call('dropout', () => native.dropout(handleOf(x), p, training));

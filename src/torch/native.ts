@@ -74,6 +74,7 @@ export interface NativeAddon {
   repeat(x: H, repeats: number[]): H;
   cat(xs: H[], dim: N, rowCopy: boolean): H;
   splitChannels(x: H, widths: N[]): H[];
+  batchNormPieces(x: H, weights: (H | null)[], biases: (H | null)[], runningMeans: (H | null)[], runningVars: (H | null)[], momentum: N, eps: N, widths: N[]): H[] | null;
   factorizedReduceInputs(x: H): H[] | null;
   reluCat(xs: H[], dim: N, rowCopy: boolean): H;
   dropPathSum(a: H, da: H | null, b: H, db: H | null): H | null;

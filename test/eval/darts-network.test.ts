@@ -146,7 +146,7 @@ describe('DARTS evaluation networks', () => {
       } finally {
         torch.backends.joinSiblingConvs = true;
       }
-      const splits = trace ? (JSON.parse(readFileSync(trace, 'utf8')) as { name: string; ph: string }[]).filter((e) => e.ph === 'X' && e.name === 'dnas::split_channels_last').length : 0;
+      const splits = trace ? (JSON.parse(readFileSync(trace, 'utf8')) as { name: string; ph: string }[]).filter((e) => e.ph === 'X' && e.name === 'dnas::batch_norm_pieces').length : 0;
       const values = (t: torch.Tensor) => Array.from(t.contiguous().toArray() as Float64Array);
       return { splits, grads: net.parameters().map((p) => values(p.grad!)), buffers: net.buffers().filter((b) => b.dtype === 'float64').map(values) };
     };

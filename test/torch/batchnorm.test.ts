@@ -212,6 +212,49 @@ describe('batch norm kernels (training mode)', () => {
     });
   }
 
+  test('batchNormPiecesEqualsSplittingThenNormalisingEachPiece', () => {
+    // Two batch norms over adjacent channel ranges (3 and 5 of 8 channels), one without affine
+    // parameters: as one op the values, gradients and running statistics must be the separate
+    // batch norms' up to the order of the double statistics' sums.
+    torch.manualSeed(19);
+    for (const layout of layouts) {
+      const x = torch.randn([6, 8, 5, 4], f64).mul(3).add(1).contiguous(layout).requiresGrad_(true);
+      const w = torch.randn([3], f64).requiresGrad_(true);
+      const b = torch.randn([3], f64).requiresGrad_(true);
+      const gs = [torch.randn([6, 3, 5, 4], f64).contiguous(layout), torch.randn([6, 5, 5, 4], f64).contiguous(layout)];
+      const stats = () => [3, 5].map((c) => ({ runningMean: torch.zeros([c], f64), runningVar: torch.ones([c], f64) }));
+      const [sa, sb] = [stats(), stats()];
+      const together = torch.batchNormPieces(x, [3, 5], [{ weight: w, bias: b, ...sa[0] }, sa[1]!], { momentum: 0.2 });
+      const apart = torch.splitChannels(x, [3, 5]).map((p, i) => torch.batchNorm(p, { ...(i === 0 ? { weight: w, bias: b } : {}), ...sb[i], training: true, momentum: 0.2 }));
+      together.forEach((t, i) => {
+        assert.equal(t.isContiguous(layout), true, layout);
+        assert.ok(maxAbsDiff(t, apart[i]!) < 1e-12, `${layout} piece ${i}`);
+        assert.ok(maxAbsDiff(sa[i]!.runningMean, sb[i]!.runningMean) < 1e-14 && maxAbsDiff(sa[i]!.runningVar, sb[i]!.runningVar) < 1e-13, `${layout} running statistics ${i}`);
+      });
+      const gt = torch.autograd.grad(together, [x, w, b], { gradOutputs: gs, retainGraph: true }) as Tensor[];
+      const ga = torch.autograd.grad(apart, [x, w, b], { gradOutputs: gs }) as Tensor[];
+      gt.forEach((g, i) => assert.ok(maxAbsDiff(g, ga[i]!) < 1e-11, `${layout} gradient ${i}: ${maxAbsDiff(g, ga[i]!)}`));
+      // A piece whose output no loss reads still gets its batch norm's gradient terms (zero).
+      const [gx] = torch.autograd.grad([together[0]!], [x], { gradOutputs: [gs[0]!] }) as Tensor[];
+      assert.equal(gx!.narrow(1, 3, 5).abs().max().item(), 0);
+    }
+    // Second order through the joined op: finite differences.
+    const x = torch.randn([3, 4, 2, 2], f64).requiresGrad_(true);
+    const w = torch.randn([1], f64).requiresGrad_(true);
+    const r = [torch.randn([3, 1, 2, 2], f64), torch.randn([3, 3, 2, 2], f64)];
+    gradcheck(
+      (xi, wi) =>
+        torch.enableGrad(() => {
+          const ys = torch.batchNormPieces(xi!.contiguous('channelsLast'), [1, 3], [{ weight: wi }, {}]);
+          const loss = ys[0]!.mul(r[0]!).mul(ys[0]!).sum().add(ys[1]!.mul(r[1]!).mul(ys[1]!).sum());
+          const gs = torch.autograd.grad([loss], [xi!, wi!], { createGraph: true }) as Tensor[];
+          return torch.cat(gs.map((g) => g.flatten()));
+        }),
+      [x, w],
+    );
+    assert.throws(() => torch.batchNormPieces(torch.randn([2, 4, 2, 2]).contiguous('channelsLast'), [1, 2], [{}, {}]), /^Error: batchNormPieces: widths add up to 3 but the input has 4 channels$/);
+  });
+
   test('aDropPathNodeWithTheWrongTermsIsAOneLineError', () => {
     const x = torch.randn([4, 3, 2, 2]).contiguous('channelsLast');
     assert.throws(() => torch.batchNorm(x, { training: true, divisor: torch.ones([3]) }), /^Error: batchNorm: the divisor needs one value per sample \(4\) and no gradient, got 3 values$/);

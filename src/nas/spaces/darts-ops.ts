@@ -56,9 +56,10 @@ function joinableParts(m: nn.Module): { conv: nn.Conv2d; bn: nn.BatchNorm2d } | 
  * when fewer than two are given or one is not such an op. Their convolutions run as one, with their
  * weights stacked (a DARTS cell's output feeds the 1×1 preprocessing of the next two cells): one
  * pass over the input forward and one input gradient backward instead of one each plus their sum,
- * and a wider GEMM (measured 55 → 43 ms forward + backward for two 144→36 convs at 96×32×32). The
- * output is split into contiguous pieces for each op's own batch norm. The values are the ops' own,
- * up to float summation order in the input gradient; `torch.backends.joinSiblingConvs = false`
+ * and a wider GEMM (measured 55 → 43 ms forward + backward for two 144→36 convs at 96×32×32). Each
+ * op's batch norm normalises its channel range of the joined output (nn.batchNormsOverChannels),
+ * writing its own dense output. The values are the ops' own, up to float summation order in the
+ * input gradient and the batch norm statistics; `torch.backends.joinSiblingConvs = false`
  * (DNAS_JOIN_SIBLING_CONVS=0) runs them apart.
  */
 export function runReLUConvBNsTogether(ops: readonly nn.Module[], relu: Tensor): Tensor[] | null {
@@ -66,12 +67,8 @@ export function runReLUConvBNsTogether(ops: readonly nn.Module[], relu: Tensor):
   const parts = ops.map(joinableParts);
   if (parts.some((p) => p === null || p.conv.inChannels !== relu.shape[1])) return null;
   const joined = parts as { conv: nn.Conv2d; bn: nn.BatchNorm2d }[];
-  const pieces = torch.tidy(() => torch.splitChannels(torch.conv2d(relu, torch.cat(joined.map((p) => p.conv.weight), 0)), joined.map((p) => p.conv.outChannels)));
-  return pieces.map((piece, i) => {
-    const out = joined[i]!.bn.forward(piece);
-    piece.dispose();
-    return out;
-  });
+  if (joined.some((p) => p.bn.numFeatures !== p.conv.outChannels)) return null;
+  return torch.tidy(() => nn.batchNormsOverChannels(torch.conv2d(relu, torch.cat(joined.map((p) => p.conv.weight), 0)), joined.map((p) => p.bn)));
 }
 
 /** Depthwise dilated conv then pointwise conv, applied once. */
