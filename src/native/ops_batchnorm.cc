@@ -332,6 +332,62 @@ struct RunningStats {
   at::Tensor mean, var;
 };
 
+// Each channel's mean, variance and 1/σ from the shifted sums s1 = Σ(x − shift), s2 = Σ(x − shift)²
+// over M values, and the affine map out = scale·x + offset they give with the weight and bias.
+template <typename T>
+struct ChannelStatistics {
+  std::vector<double> mean, var, invstd;
+  std::vector<T> scale, offset;
+  ChannelStatistics(const std::vector<double>& shift, const std::vector<double>& s1, const std::vector<double>& s2, double M, double eps,
+                    const std::vector<double>& w, const std::vector<double>& b)
+      : mean(shift.size()), var(shift.size()), invstd(shift.size()), scale(shift.size()), offset(shift.size()) {
+    for (size_t c = 0; c < shift.size(); c++) {
+      const double d = s1[c] / M;
+      mean[c] = shift[c] + d;
+      var[c] = std::max(0.0, s2[c] / M - d * d);
+      invstd[c] = 1.0 / std::sqrt(var[c] + eps);
+      scale[c] = static_cast<T>(w[c] * invstd[c]);
+      offset[c] = static_cast<T>(b[c] - mean[c] * w[c] * invstd[c]);
+    }
+  }
+};
+
+// running ← (1 − momentum)·running + momentum·batch value, for channels [from, from + running.numel()):
+// the mean, and the variance made unbiased (·M/(M − 1)).
+void updateRunningStats(const RunningStats& running, const std::vector<double>& mean, const std::vector<double>& var, int64_t from, double M,
+                        double momentum) {
+  const auto doubles = at::TensorOptions().dtype(at::kDouble);
+  for (const at::Tensor& t : {running.mean, running.var})
+    TORCH_CHECK(!t.defined() || from + t.numel() <= static_cast<int64_t>(mean.size()), "batchNorm: running statistics have ", t.numel(),
+                " values but the input has ", static_cast<int64_t>(mean.size()) - from, " channels");
+  if (running.mean.defined()) {
+    const std::vector<double> m(mean.begin() + from, mean.begin() + from + running.mean.numel());
+    running.mean.mul_(1 - momentum).add_(at::tensor(m, doubles).to(running.mean.scalar_type()), momentum);
+  }
+  if (running.var.defined()) {
+    std::vector<double> unbiased(var.begin() + from, var.begin() + from + running.var.numel());
+    for (double& v : unbiased) v *= M / (M - 1);
+    running.var.mul_(1 - momentum).add_(at::tensor(unbiased, doubles).to(running.var.scalar_type()), momentum);
+  }
+}
+
+// The weight's and bias's gradients, Σ dy·x̂ and Σ dy per channel, into grads[1] and grads[2].
+void parameterGradients(torch::autograd::variable_list& grads, const std::vector<double>& sumG, const std::vector<double>& sumGX,
+                        const std::vector<double>& invstd, at::ScalarType weightType, at::ScalarType biasType, bool wantWeight, bool wantBias) {
+  const int64_t C = static_cast<int64_t>(sumG.size());
+  const auto opts = at::TensorOptions().dtype(at::kDouble);
+  if (wantWeight) {
+    at::Tensor dw = at::empty({C}, opts);
+    for (int64_t c = 0; c < C; c++) dw.data_ptr<double>()[c] = sumGX[c] * invstd[c];
+    grads[1] = dw.to(weightType);
+  }
+  if (wantBias) {
+    at::Tensor db = at::empty({C}, opts);
+    std::copy(sumG.begin(), sumG.end(), db.data_ptr<double>());
+    grads[2] = db.to(biasType);
+  }
+}
+
 TrainingForward trainingForward(const at::Tensor& input, const at::Tensor& weight, const at::Tensor& bias, RunningStats running,
                                 double momentum, double eps, bool withReLU, const NodeTerms& node = {}) {
   const Layout L = *supportedLayout(input);
@@ -339,23 +395,20 @@ TrainingForward trainingForward(const at::Tensor& input, const at::Tensor& weigh
   const int64_t C = L.C;
   const double M = static_cast<double>(L.perChannel());
   std::vector<double> shift(static_cast<size_t>(C)), s1(static_cast<size_t>(C)), s2(static_cast<size_t>(C));
-  std::vector<double> mean(static_cast<size_t>(C)), var(static_cast<size_t>(C)), invstd(static_cast<size_t>(C));
+  std::vector<double> mean, var, invstd;
   at::Tensor out = at::empty_like(x);
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "batchNorm forward", [&] {
     const scalar_t* xp = x.data_ptr<scalar_t>();
     // Shift by one value of each channel (its first): the sums then stay near zero.
     for (int64_t c = 0; c < C; c++) shift[c] = static_cast<double>(L.channelsLast ? xp[c] : xp[c * L.S]);
     channelSums<scalar_t>(L, xp, nullptr, shift, xp, shift, s1.data(), s2.data());
-    const std::vector<double> w = channelValues(weight, C, 1.0), b = channelValues(bias, C, 0.0);
-    std::vector<scalar_t> scale(static_cast<size_t>(C)), zero(static_cast<size_t>(C), 0), offset(static_cast<size_t>(C));
-    for (int64_t c = 0; c < C; c++) {
-      const double d = s1[c] / M;
-      mean[c] = shift[c] + d;
-      var[c] = std::max(0.0, s2[c] / M - d * d);
-      invstd[c] = 1.0 / std::sqrt(var[c] + eps);
-      scale[c] = static_cast<scalar_t>(w[c] * invstd[c]);
-      offset[c] = static_cast<scalar_t>(b[c] - mean[c] * w[c] * invstd[c]);
-    }
+    ChannelStatistics<scalar_t> st(shift, s1, s2, M, eps, channelValues(weight, C, 1.0), channelValues(bias, C, 0.0));
+    const std::vector<scalar_t>& scale = st.scale;
+    const std::vector<scalar_t>& offset = st.offset;
+    const std::vector<scalar_t> zero(static_cast<size_t>(C), 0);
+    mean = st.mean;
+    var = st.var;
+    invstd = st.invstd;
     if (present(node.divisor) || present(node.addend)) {
       const scalar_t* div = present(node.divisor) ? node.divisor.data_ptr<scalar_t>() : nullptr;
       const scalar_t* addend = present(node.addend) ? node.addend.data_ptr<scalar_t>() : nullptr;
@@ -367,13 +420,7 @@ TrainingForward trainingForward(const at::Tensor& input, const at::Tensor& weigh
       channelAffine<scalar_t>(L, xp, nullptr, nullptr, out.data_ptr<scalar_t>(), scale, zero, offset, withReLU);
     }
   });
-  const auto doubles = at::TensorOptions().dtype(at::kDouble);
-  if (running.mean.defined()) running.mean.mul_(1 - momentum).add_(at::tensor(mean, doubles).to(running.mean.scalar_type()), momentum);
-  if (running.var.defined()) {
-    std::vector<double> unbiased(var);
-    for (double& v : unbiased) v *= M / (M - 1);
-    running.var.mul_(1 - momentum).add_(at::tensor(unbiased, doubles).to(running.var.scalar_type()), momentum);
-  }
+  updateRunningStats(running, mean, var, 0, M, momentum);
   return {out, x, mean, invstd};
 }
 
@@ -474,17 +521,7 @@ class BatchNormTraining : public torch::autograd::Function<BatchNormTraining> {
         grads[0] = dx;
       }
     });
-    const auto opts = at::TensorOptions().dtype(at::kDouble);
-    if (wantWeight) {
-      at::Tensor dw = at::empty({C}, opts);
-      for (int64_t c = 0; c < C; c++) dw.data_ptr<double>()[c] = sumGX[c] * invstd[c];
-      grads[1] = dw.to(weight.scalar_type());
-    }
-    if (wantBias) {
-      at::Tensor db = at::empty({C}, opts);
-      std::copy(sumG.begin(), sumG.end(), db.data_ptr<double>());
-      grads[2] = db.to(kept.scalar_type());
-    }
+    parameterGradients(grads, sumG, sumGX, invstd, weight.scalar_type(), kept.scalar_type(), wantWeight, wantBias);
     return grads;
   }
 };
@@ -566,39 +603,27 @@ class BatchNormPieces : public torch::autograd::Function<BatchNormPieces> {
     const int64_t C = L.C, rows = L.N * L.S;
     const double M = static_cast<double>(L.perChannel());
     std::vector<double> shift(static_cast<size_t>(C)), s1(static_cast<size_t>(C)), s2(static_cast<size_t>(C));
-    std::vector<double> mean(static_cast<size_t>(C)), var(static_cast<size_t>(C)), invstd(static_cast<size_t>(C));
+    std::vector<double> mean, var, invstd;
     variable_list outs;
     for (int64_t w : widths) outs.push_back(at::empty({L.N, w, x.size(2), x.size(3)}, x.options().memory_format(at::MemoryFormat::ChannelsLast)));
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "batchNorm pieces forward", [&] {
       const scalar_t* xp = x.data_ptr<scalar_t>();
       for (int64_t c = 0; c < C; c++) shift[c] = static_cast<double>(xp[c]);
       channelSums<scalar_t>(L, xp, nullptr, shift, xp, shift, s1.data(), s2.data());
-      const std::vector<double> w = channelValues(weight, C, 1.0), b = channelValues(bias, C, 0.0);
-      std::vector<scalar_t> scale(static_cast<size_t>(C)), offset(static_cast<size_t>(C));
-      for (int64_t c = 0; c < C; c++) {
-        const double dm = s1[c] / M;
-        mean[c] = shift[c] + dm;
-        var[c] = std::max(0.0, s2[c] / M - dm * dm);
-        invstd[c] = 1.0 / std::sqrt(var[c] + eps);
-        scale[c] = static_cast<scalar_t>(w[c] * invstd[c]);
-        offset[c] = static_cast<scalar_t>(b[c] - mean[c] * w[c] * invstd[c]);
-      }
+      const ChannelStatistics<scalar_t> st(shift, s1, s2, M, eps, channelValues(weight, C, 1.0), channelValues(bias, C, 0.0));
+      const std::vector<scalar_t>& scale = st.scale;
+      const std::vector<scalar_t>& offset = st.offset;
+      mean = st.mean;
+      var = st.var;
+      invstd = st.invstd;
       std::vector<scalar_t*> dests;
       for (auto& o : outs) dests.push_back(o.data_ptr<scalar_t>());
       at::parallel_for(0, rows, std::max<int64_t>(1, 32768 / C), [&](int64_t r0, int64_t r1) {
         affineRowsToPieces<scalar_t>(xp, dests.data(), widths.data(), widths.size(), scale.data(), offset.data(), r0, r1, C);
       });
     });
-    const auto doubles = at::TensorOptions().dtype(at::kDouble);
     int64_t off = 0;
-    for (size_t i = 0; i < widths.size(); off += widths[i], i++) {
-      const RunningStats& rs = running[i];
-      const std::vector<double> m(mean.begin() + off, mean.begin() + off + widths[i]);
-      std::vector<double> v(var.begin() + off, var.begin() + off + widths[i]);
-      for (double& u : v) u *= M / (M - 1);
-      if (rs.mean.defined()) rs.mean.mul_(1 - momentum).add_(at::tensor(m, doubles).to(rs.mean.scalar_type()), momentum);
-      if (rs.var.defined()) rs.var.mul_(1 - momentum).add_(at::tensor(v, doubles).to(rs.var.scalar_type()), momentum);
-    }
+    for (size_t i = 0; i < widths.size(); off += widths[i], i++) updateRunningStats(running[i], mean, var, off, M, momentum);
     ctx->save_for_backward({x, weight});
     ctx->saved_data["mean"] = mean;
     ctx->saved_data["invstd"] = invstd;
@@ -679,17 +704,7 @@ class BatchNormPieces : public torch::autograd::Function<BatchNormPieces> {
         grads[0] = dx;
       }
     });
-    const auto opts = at::TensorOptions().dtype(at::kDouble);
-    if (wantWeight) {
-      at::Tensor dw = at::empty({C}, opts);
-      for (int64_t c = 0; c < C; c++) dw.data_ptr<double>()[c] = sumGX[c] * invstd[c];
-      grads[1] = dw.to(weight.scalar_type());
-    }
-    if (wantBias) {
-      at::Tensor db = at::empty({C}, opts);
-      std::copy(sumG.begin(), sumG.end(), db.data_ptr<double>());
-      grads[2] = db.to(x.scalar_type());
-    }
+    parameterGradients(grads, sumG, sumGX, invstd, weight.scalar_type(), x.scalar_type(), wantWeight, wantBias);
     return grads;
   }
 };
