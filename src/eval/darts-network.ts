@@ -37,6 +37,7 @@ function runSharingReLU(op: nn.Module, state: Tensor, relus: Map<Tensor, Tensor>
   return op.forward(state);
 }
 
+/** The ReLU of `state`, computed once and kept in `relus` for every later reader. */
 function sharedReLU(state: Tensor, relus: Map<Tensor, Tensor>): Tensor {
   let relu = relus.get(state);
   if (!relu) relus.set(state, (relu = state.relu()));
@@ -75,16 +76,14 @@ export class DartsEvalCell extends nn.Module implements OnnxExportable {
   /**
    * `inputReLUs` maps a cell input to its ReLU, shared with the cells before and after that read it
    * (each cell output feeds the next two cells' preprocessing, both starting with a ReLU); the caller
-   * owns it. Without it the cell computes and frees its own.
-   */
-  /**
-   * With `reluOutput` the cell returns relu(output) (torch.reluCat): what every reader of a cell's
-   * output but the classifier takes.
+   * owns it. Without it the cell computes and frees its own. `preprocessed` holds preprocessing
+   * outputs the caller computed early (preprocessTogether); they move into the cell's states. With
+   * `reluOutput` the cell returns relu(output) (torch.reluCat): what every reader of a cell's output
+   * but the classifier takes.
    */
   forward(s0: Tensor, s1: Tensor, dropProb: number, inputReLUs?: Map<Tensor, Tensor>, preprocessed?: Map<nn.Module, Tensor>, reluOutput = false): Tensor {
     const inputs = inputReLUs ?? new Map<Tensor, Tensor>();
     const nodeReLUs = new Map<Tensor, Tensor>(); // intermediate state → its ReLU, shared by the ops that start with one
-    // A preprocessing output the caller computed (with a sibling's, see preprocessTogether) moves into the cell's states.
     const preprocess = (m: nn.Module, s: Tensor) => {
       const ready = preprocessed?.get(m);
       preprocessed?.delete(m);
@@ -246,9 +245,7 @@ function preprocessTogether(cells: nn.ModuleList, index: number, s0: Tensor, s1:
   for (const input of s0 === s1 ? [s1] : [s0, s1]) {
     const readers = [...(s0 === input ? [cell.preprocess0] : []), ...(s1 === input ? [cell.preprocess1] : []), ...(next && s1 === input ? [next.preprocess0] : [])];
     if (readers.length < 2 || readers.some((m) => preprocessed.has(m))) continue;
-    let relu = inputReLUs.get(input);
-    if (!relu) inputReLUs.set(input, (relu = input.relu()));
-    const outs = runReLUConvBNsTogether(readers, relu);
+    const outs = runReLUConvBNsTogether(readers, sharedReLU(input, inputReLUs));
     outs?.forEach((out, k) => preprocessed.set(readers[k]!, out));
   }
 }

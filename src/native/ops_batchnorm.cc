@@ -406,9 +406,9 @@ TrainingForward trainingForward(const at::Tensor& input, const at::Tensor& weigh
     const std::vector<scalar_t>& scale = st.scale;
     const std::vector<scalar_t>& offset = st.offset;
     const std::vector<scalar_t> zero(static_cast<size_t>(C), 0);
-    mean = st.mean;
-    var = st.var;
-    invstd = st.invstd;
+    mean = std::move(st.mean);
+    var = std::move(st.var);
+    invstd = std::move(st.invstd);
     if (present(node.divisor) || present(node.addend)) {
       const scalar_t* div = present(node.divisor) ? node.divisor.data_ptr<scalar_t>() : nullptr;
       const scalar_t* addend = present(node.addend) ? node.addend.data_ptr<scalar_t>() : nullptr;
@@ -610,12 +610,12 @@ class BatchNormPieces : public torch::autograd::Function<BatchNormPieces> {
       const scalar_t* xp = x.data_ptr<scalar_t>();
       for (int64_t c = 0; c < C; c++) shift[c] = static_cast<double>(xp[c]);
       channelSums<scalar_t>(L, xp, nullptr, shift, xp, shift, s1.data(), s2.data());
-      const ChannelStatistics<scalar_t> st(shift, s1, s2, M, eps, channelValues(weight, C, 1.0), channelValues(bias, C, 0.0));
+      ChannelStatistics<scalar_t> st(shift, s1, s2, M, eps, channelValues(weight, C, 1.0), channelValues(bias, C, 0.0));
       const std::vector<scalar_t>& scale = st.scale;
       const std::vector<scalar_t>& offset = st.offset;
-      mean = st.mean;
-      var = st.var;
-      invstd = st.invstd;
+      mean = std::move(st.mean);
+      var = std::move(st.var);
+      invstd = std::move(st.invstd);
       std::vector<scalar_t*> dests;
       for (auto& o : outs) dests.push_back(o.data_ptr<scalar_t>());
       at::parallel_for(0, rows, std::max<int64_t>(1, 32768 / C), [&](int64_t r0, int64_t r1) {

@@ -1,11 +1,12 @@
 // torch.cat along the channels of channels-last 4-D CPU tensors, the concatenation that ends every
-// DARTS cell, and its inverse: a split along the channels into contiguous pieces (two cells' 1×1
-// preprocessing convs of one input run as one convolution and split its output). libtorch 1.13 copies each input into a strided slice of the output through a
-// TensorIterator whose inner loop is one pixel's C channels (36 floats at C=36), so its per-row
-// overhead dominates: 4.5 ms for four 96×36×32×32 inputs, where one pass over the 57 MB costs about
-// 2 ms. Here every output row (one pixel) is the inputs' rows side by side, copied with memcpy. A
-// copy, so the values are at::cat's bit for bit; the gradients are slices of the output gradient,
-// as at::cat's own backward gives. Anything else goes to at::cat.
+// DARTS cell; relu(cat) in one op (a cell's output as its readers take it); and the inverse of cat,
+// a split along the channels into contiguous pieces. libtorch 1.13 copies each input into a strided
+// slice of the output through a TensorIterator whose inner loop is one pixel's C channels (36
+// floats at C=36), so its per-row overhead dominates: 4.5 ms for four 96×36×32×32 inputs, where one
+// pass over the 57 MB costs about 2 ms. Here every output row (one pixel) is the inputs' rows side
+// by side, copied with memcpy. A copy, so the values are at::cat's bit for bit; the gradients are
+// at::cat's too, handed out as dense copies rather than slices (see ChannelsLastCat::backward).
+// Anything else goes to at::cat.
 #pragma GCC optimize("O3")  // the ReLU loops below vectorise at O3 (node-gyp builds at O2)
 #include "handle.h"
 #include <ATen/Parallel.h>
@@ -58,17 +59,21 @@ at::Tensor catRows(const std::vector<at::Tensor>& xs) {
   return out;
 }
 
+// Empty channels-last tensors with x's batch, height and width and the given channel counts.
+std::vector<at::Tensor> channelPieces(const at::Tensor& x, const std::vector<int64_t>& widths) {
+  std::vector<at::Tensor> pieces;
+  for (int64_t w : widths) pieces.push_back(at::empty({x.size(0), w, x.size(2), x.size(3)}, x.options().memory_format(at::MemoryFormat::ChannelsLast)));
+  return pieces;
+}
+
 // Each output row (pixel) of piece i is the input row's channels [offset_i, offset_i + width_i).
 std::vector<at::Tensor> splitRows(const at::Tensor& x, const std::vector<int64_t>& widths) {
   const int64_t rows = x.size(0) * x.size(2) * x.size(3);
   const size_t element = x.element_size();
   const size_t rowBytes = static_cast<size_t>(x.size(1)) * element;
-  std::vector<at::Tensor> outs;
+  std::vector<at::Tensor> outs = channelPieces(x, widths);
   std::vector<char*> dests;
-  for (int64_t w : widths) {
-    outs.push_back(at::empty({x.size(0), w, x.size(2), x.size(3)}, x.options().memory_format(at::MemoryFormat::ChannelsLast)));
-    dests.push_back(static_cast<char*>(outs.back().data_ptr()));
-  }
+  for (at::Tensor& o : outs) dests.push_back(static_cast<char*>(o.data_ptr()));
   const char* source = static_cast<const char*>(x.data_ptr());
   at::parallel_for(0, rows, 256, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; r++) {
@@ -188,12 +193,9 @@ void reluCatRows(const std::vector<at::Tensor>& xs, at::Tensor& out) {
 template <typename T>
 std::vector<at::Tensor> maskedSplitRows(const at::Tensor& g, const at::Tensor& out, const std::vector<int64_t>& widths) {
   const int64_t rows = g.size(0) * g.size(2) * g.size(3), C = g.size(1);
-  std::vector<at::Tensor> pieces;
+  std::vector<at::Tensor> pieces = channelPieces(g, widths);
   std::vector<T*> dests;
-  for (int64_t w : widths) {
-    pieces.push_back(at::empty({g.size(0), w, g.size(2), g.size(3)}, g.options().memory_format(at::MemoryFormat::ChannelsLast)));
-    dests.push_back(pieces.back().data_ptr<T>());
-  }
+  for (at::Tensor& piece : pieces) dests.push_back(piece.data_ptr<T>());
   const T* gp = g.data_ptr<T>();
   const T* op = out.data_ptr<T>();
   const int64_t kRows = std::max<int64_t>(1, 16384 / C);  // 64 KiB blocks of float: cache-resident, below malloc's mmap threshold

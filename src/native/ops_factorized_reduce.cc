@@ -54,8 +54,8 @@ class FactorizedReduceInputs : public torch::autograd::Function<FactorizedReduce
     if (at::GradMode::is_enabled()) {
       // create_graph: differentiable ops, so the gradient records a graph.
       at::Tensor dx = at::zeros(sizes, like.options().memory_format(layout));
-      if (gEven.defined()) dx = dx.slice_scatter(dx.slice(2, 0, c10::nullopt, 2).slice_scatter(gEven, 3, 0, c10::nullopt, 2), 2, 0, c10::nullopt, 2);
-      if (gOdd.defined()) dx = dx.slice_scatter(dx.slice(2, 1, c10::nullopt, 2).slice_scatter(gOdd, 3, 1, c10::nullopt, 2), 2, 1, c10::nullopt, 2);
+      if (gEven.defined()) dx.slice(2, 0, c10::nullopt, 2).slice(3, 0, c10::nullopt, 2).copy_(gEven);
+      if (gOdd.defined()) dx.slice(2, 1, c10::nullopt, 2).slice(3, 1, c10::nullopt, 2).copy_(gOdd);
       return {dx};
     }
     const at::Tensor ge = gEven.defined() ? gEven.contiguous(layout) : at::Tensor();
@@ -70,9 +70,9 @@ class FactorizedReduceInputs : public torch::autograd::Function<FactorizedReduce
       for (int64_t p = begin; p < end; p++) {
         const int64_t h = (p / W) % H, w = p % W, n = p / (H * W);
         const int64_t half = (n * (H / 2) + h / 2) * (W / 2) + w / 2;  // the pixel of either half at (h/2, w/2)
-        const char* from = (h % 2 == 0 && w % 2 == 0) ? (e ? e + half * row : nullptr) : (h % 2 == 1 && w % 2 == 1) ? (o ? o + half * row : nullptr) : nullptr;
+        const char* from = h % 2 == 0 && w % 2 == 0 ? e : h % 2 == 1 && w % 2 == 1 ? o : nullptr;  // null: a pixel neither conv reads
         if (from) {
-          std::memcpy(d + p * row, from, row);
+          std::memcpy(d + p * row, from + half * row, row);
         } else {
           std::memset(d + p * row, 0, row);  // all-zero bits: +0.0 in float and double
         }

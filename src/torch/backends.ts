@@ -41,8 +41,9 @@ export const backends = {
   foldDropPathIntoBatchNorm: process.env.DNAS_FOLD_DROP_PATH !== '0',
   /**
    * 1×1 ReLUConvBNs reading the same tensor (the preprocessing of consecutive DARTS cells) run as one
-   * convolution split for their batch norms (runReLUConvBNsTogether): the same values up to float
-   * summation order in the input gradient. `DNAS_JOIN_SIBLING_CONVS=0` runs them apart.
+   * convolution, and their batch norms as one over its channels (runReLUConvBNsTogether): the same
+   * values up to float summation order in the input gradient and the statistics.
+   * `DNAS_JOIN_SIBLING_CONVS=0` runs them apart.
    */
   joinSiblingConvs: process.env.DNAS_JOIN_SIBLING_CONVS !== '0',
   /**
