@@ -36,7 +36,6 @@ export class DataLoader {
   private epochSeed: number;
   epoch = 0;
   position = 0;
-  private readonly indexTensor: Tensor;
 
   constructor(readonly dataset: Dataset, readonly indices: Int32Array, readonly opts: LoaderOptions) {
     if (indices.length === 0) throw new Error(`${dataset.name}: the loader got no examples (check --train-limit and --train-portion)`);
@@ -46,7 +45,6 @@ export class DataLoader {
       throw new Error(`${dataset.name}: ${indices.length} examples cannot fill one batch of ${opts.batchSize} with drop-last; lower the batch size`);
     }
     this.rng = new Rng(opts.seed ?? 0);
-    this.indexTensor = torch.keep(torch.tensor(BigInt64Array.from(indices, (i) => BigInt(i))));
     this.epochSeed = this.rng.state;
     this.order = this.makeOrder();
   }
@@ -80,8 +78,9 @@ export class DataLoader {
     const slots = this.order.subarray(this.position, this.position + take);
     this.position += take;
     return torch.tidy(() => {
-      const pick = torch.tensor(BigInt64Array.from(slots, (i) => BigInt(i)));
-      const rows = this.indexTensor.indexSelect(0, pick);
+      // The batch's dataset rows, looked up here rather than in a kept index tensor: a loader made
+      // for one evaluation would otherwise leave that tensor alive until garbage collection.
+      const rows = torch.tensor(BigInt64Array.from(slots, (i) => BigInt(this.indices[i]!)));
       const images = this.dataset.images.indexSelect(0, rows);
       let x = augmentBatch(images, this.opts.augment, this.opts.train ?? true);
       let y = this.dataset.labels.indexSelect(0, rows);
