@@ -23,7 +23,8 @@ export interface MemoryStats {
 }
 
 export interface NativeAddon {
-  dispose(h: H): void;
+  /** collected: the garbage collector reclaimed it (what V8 is told of external memory falls). */
+  dispose(h: H, collected?: boolean): void;
   isLive(h: H): boolean;
   shape(h: H): number[];
   strides(h: H): number[];

@@ -85,7 +85,7 @@ export interface ValuesIndices {
 // its native tensor is freed. (A JS FinalizationRegistry measured cheaper here than N-API
 // finalizers.) dispose() does not unregister: the native side ignores a handle already disposed
 // (its slot's generation moved on), and skipping the unregister-token bookkeeping is cheaper.
-const collector = new FinalizationRegistry<Handle>((h) => native.dispose(h));
+const collector = new FinalizationRegistry<Handle>((h) => native.dispose(h, true));
 
 export class Tensor implements Scoped {
   private _h: Handle | null;
