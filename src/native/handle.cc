@@ -69,9 +69,9 @@ int64_t g_liveBytes = 0;
 //
 // Why not the live total: V8 starts a major collection whenever external memory grows by 64 MiB past
 // its level at the last one. A training step allocates and disposes gigabytes of activations, and
-// reporting each rise and fall made V8 run ~16 major collections a step, marking with helper threads
-// that take the cores from libtorch's: a DARTS_V2 training step (batch 96, 2 threads) ran 7 % slower
-// than with this scheme (interleaved processes), which leaves 1 a step. Tensors disposed explicitly
+// reporting each rise and fall made V8 run ~16 major collections a step (now 1), marking with helper
+// threads that take the cores from libtorch's: a DARTS_V2 training step (batch 96, 2 threads) ran 7 %
+// slower than with this scheme (interleaved processes). Tensors disposed explicitly
 // need no collection to free them. Tensors left to the collector still push the figure up as they
 // accumulate past the peak, and their collection brings it down, so V8 keeps collecting them.
 int64_t g_reportedBytes = 0;
@@ -136,7 +136,7 @@ Slot* slotArg(const Napi::CallbackInfo& info, size_t i) {
   return s;
 }
 
-void releaseSlot(napi_env env, Slot* s) {
+void releaseSlot(Slot* s) {
   g_liveTensors--;
   g_liveBytes -= s->bytes;
   g_table.release(s);
@@ -250,15 +250,15 @@ at::TensorOptions optionsArg(const Napi::CallbackInfo& info, size_t dtypeIndex, 
 
 // ---- ops on the handle itself --------------------------------------------------------------
 
-// Frees the tensor now. Idempotent: a handle already disposed (or not a handle) is ignored, so the
-// garbage-collection safety net in src/torch may fire for a tensor disposed long before.
-// dispose(handle, collected?): collected is true when the garbage collector reclaimed the tensor.
+// dispose(handle, collected?): frees the tensor now; collected is true when the garbage collector
+// reclaimed it (src/torch's safety net). Idempotent: a handle already disposed (or not a handle) is
+// ignored, so that safety net may fire for a tensor disposed long before.
 DNAS_FN(dispose) {
   uint64_t handle;
   if (info.Length() > 0 && handleOf(info.Env(), info[0], &handle)) {
     if (Slot* s = g_table.find(handle)) {
       const int64_t bytes = s->bytes;
-      releaseSlot(info.Env(), s);
+      releaseSlot(s);
       if (info.Length() > 1 && info[1].ToBoolean().Value()) reportCollected(info.Env(), bytes);
     }
   }
